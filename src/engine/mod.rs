@@ -1,0 +1,1 @@
+//! The pure upgrade engine: events in, state and decisions out. No I/O, no async, no clock.
