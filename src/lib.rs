@@ -2,5 +2,15 @@
 //!
 //! The pure core is [`engine`]; everything else adapts the world to it.
 
+pub mod cli;
 pub mod engine;
+pub mod exec;
+pub mod journal;
+pub mod logging;
+pub mod metrics;
+pub mod notify;
+pub mod paths;
+pub mod report;
 pub mod runbook;
+pub mod sim;
+pub mod tui;

@@ -1,0 +1,1 @@
+//! Runs the runbook's steps: argv templates, timeouts, process groups, output capture.

@@ -1,0 +1,1 @@
+//! Live metrics: Prometheus HTTP API client, /metrics scraping, rule evaluation, series store.

@@ -1,0 +1,1 @@
+//! Stakeholder notifications: channels, templates, outbox with retries.

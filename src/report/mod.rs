@@ -1,0 +1,1 @@
+//! The postmortem, written from a journal.

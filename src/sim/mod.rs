@@ -1,0 +1,1 @@
+//! A simulated fleet with a loopback /metrics exporter and fault injection.

@@ -1,0 +1,4 @@
+//! Integration tests: the real binary, real processes, real servers on loopback.
+//! One test binary (one link) with a module per area.
+
+mod common;
