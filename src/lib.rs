@@ -10,6 +10,7 @@ pub mod logging;
 pub mod metrics;
 pub mod notify;
 pub mod paths;
+pub mod redact;
 pub mod report;
 pub mod runbook;
 pub mod sim;
