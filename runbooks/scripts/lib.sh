@@ -90,8 +90,9 @@ wait_reachable() {
 }
 
 # Runs the cloud CLI: CLOUD_CLI (the program and fixed words, e.g. "aws ec2" or a wrapper
-# script of your own) followed by a template of arguments whose words may hold {host},
-# {name} and {id}. Words are split on spaces and never re-split after substitution.
+# script of your own) followed by a template of arguments whose words may hold %host%,
+# %name% and %id% (not {host}: braces are ripcord's own placeholders, which it expands in
+# argv before the script runs). Words are split on spaces and never re-split after substitution.
 cloud() {
     local template=$1 id=${2:-}
     local -a cli words
@@ -99,9 +100,9 @@ cloud() {
     read -r -a words <<<"$template"
     local i
     for i in "${!words[@]}"; do
-        words[i]=${words[i]//\{host\}/$host}
-        words[i]=${words[i]//\{name\}/$(snapshot_name)}
-        words[i]=${words[i]//\{id\}/$id}
+        words[i]=${words[i]//%host%/$host}
+        words[i]=${words[i]//%name%/$(snapshot_name)}
+        words[i]=${words[i]//%id%/$id}
     done
     "${cli[@]}" "${words[@]}"
 }

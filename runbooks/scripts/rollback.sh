@@ -10,7 +10,7 @@ usage: rollback.sh HOST
 
 Settings (environment; set them in the step's `env` table of the runbook):
   CLOUD_CLI               the cloud CLI program and fixed words (as for snapshot.sh)
-  SNAPSHOT_RESTORE_ARGS   its arguments to restore the host from {id}; {host}, {id} filled in
+  SNAPSHOT_RESTORE_ARGS   its arguments to restore the host from %id%; %host%, %id% filled in
                           (a wrapper script of your own usually stops the instance, swaps
                           the root volume and starts it again)
   ROLLBACK_WAIT           seconds to wait for the host to answer after the restore (default 900)

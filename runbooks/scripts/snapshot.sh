@@ -3,10 +3,10 @@
 # CLI, and record the snapshot id for verify_backup.sh and rollback.sh.
 #
 # No cloud is built in: CLOUD_CLI names the program (and fixed first words), and
-# SNAPSHOT_CREATE_ARGS the rest, with {host} and {name} filled in per word. The command must
+# SNAPSHOT_CREATE_ARGS the rest, with %host% and %name% filled in per word. The command must
 # print the new snapshot's id as its last line. For example:
-#   CLOUD_CLI="aws ec2"  SNAPSHOT_CREATE_ARGS="create-snapshot --volume-id ... --description {name} --query SnapshotId --output text"
-#   CLOUD_CLI="/opt/ops/snap"  SNAPSHOT_CREATE_ARGS="create {host} {name}"   (a wrapper of your own that
+#   CLOUD_CLI="aws ec2"  SNAPSHOT_CREATE_ARGS="create-snapshot --volume-id ... --description %name% --query SnapshotId --output text"
+#   CLOUD_CLI="/opt/ops/snap"  SNAPSHOT_CREATE_ARGS="create %host% %name%"   (a wrapper of your own that
 #                      looks up the host's volumes, which is usually what a real fleet needs)
 # The snapshot name is ripcord-<run>-<host>, so a retried backup in the same run reuses it.
 set -euo pipefail
@@ -17,7 +17,7 @@ usage: snapshot.sh HOST
 
 Settings (environment; set them in the step's `env` table of the runbook):
   CLOUD_CLI              the cloud CLI program and fixed words (e.g. "aws ec2", "gcloud compute")
-  SNAPSHOT_CREATE_ARGS   its arguments to create a snapshot; {host}, {name} are filled in;
+  SNAPSHOT_CREATE_ARGS   its arguments to create a snapshot; %host%, %name% are filled in;
                          it must print the snapshot id as its last line
   SNAPSHOT_SYNC          1 (default) runs sync on the host first; 0 skips it
   RIPCORD_SNAPSHOT_DIR   where ids are recorded (default .ripcord-snapshots, in the runbook folder)

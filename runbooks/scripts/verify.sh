@@ -18,8 +18,8 @@ Settings (environment; set them in the step's `env` table of the runbook):
   EXPECT_KERNEL      kernel release the host must run (uname -r); empty skips the check
   DMESG_IGNORE       extended regex of boot-log lines that are known noise (default none)
   VERIFY_SERVICES    systemd units that must be active, space-separated (e.g. "nginx app")
-  SMOKE_URL          URL fetched with curl -fsS; "{host}" in it becomes the host name
-                     (e.g. "http://{host}:8080/healthz"); empty skips the smoke test
+  SMOKE_URL          URL fetched with curl -fsS; "%host%" in it becomes the host name
+                     (e.g. "http://%host%:8080/healthz"); empty skips the smoke test
   SMOKE_TIMEOUT      seconds for the smoke test (default 10)
   RIPCORD_SSH        ssh command (default "ssh"); REMOTE_SUDO root prefix (default "sudo -n")
 
@@ -95,7 +95,7 @@ if ((status != 0)); then
 fi
 
 if [[ -n ${SMOKE_URL:-} ]]; then
-    url=${SMOKE_URL//\{host\}/$host}
+    url=${SMOKE_URL//%host%/$host}
     if curl -fsS -o /dev/null --max-time "${SMOKE_TIMEOUT:-10}" "$url"; then
         log "ok: smoke test $url"
     else

@@ -10,12 +10,12 @@ usage: verify_backup.sh HOST
 
 Settings (environment; set them in the step's `env` table of the runbook):
   CLOUD_CLI                  the cloud CLI program and fixed words (as for snapshot.sh)
-  SNAPSHOT_STATUS_ARGS       its arguments to print a snapshot's state; {id}, {host} filled in
-                             (e.g. "describe-snapshots --snapshot-ids {id} --query Snapshots[0].State --output text")
+  SNAPSHOT_STATUS_ARGS       its arguments to print a snapshot's state; %id%, %host% filled in
+                             (e.g. "describe-snapshots --snapshot-ids %id% --query Snapshots[0].State --output text")
   SNAPSHOT_READY             extended regex the state must match (default "^(completed|available|ready)$",
                              case-insensitive)
   SNAPSHOT_WAIT              seconds to wait for a pending snapshot (default 1800)
-  SNAPSHOT_TEST_RESTORE_ARGS optional: arguments that restore {id} to a scratch volume and
+  SNAPSHOT_TEST_RESTORE_ARGS optional: arguments that restore %id% to a scratch volume and
                              clean up; exit 0 means the restore works
   RIPCORD_SNAPSHOT_DIR       where snapshot.sh recorded the ids (default .ripcord-snapshots)
 
