@@ -20,7 +20,8 @@ Settings (environment; set them in the step's `env` table of the runbook):
   REQUIRE_STAGED_KERNEL=1  fail when NEW_KERNEL is not installed yet (default: warn and let
                      the upgrade playbook check modules before it reboots)
   BOOT_MIN_MB        free space /boot needs, in MiB (default 150; 0 skips the check)
-  PAUSE_UNITS        units to stop for the upgrade (default "cron crond"; absent ones are skipped)
+  PAUSE_UNITS        units to stop for the upgrade (default "cron crond"; absent ones are
+                     skipped; set it empty to pause nothing)
   LOCK_LOGINS        1 (default) writes /etc/nologin; 0 leaves logins open. pam_nologin also
                      refuses non-root ssh users, so steps must log in as root (REMOTE_SUDO="")
                      or set LOCK_LOGINS=0.
@@ -37,7 +38,7 @@ take_host "$@"
 log "precheck of $host"
 status=0
 remote_script "$remote_sudo" "${PRECHECK_SERVICES:-}" "${NEW_KERNEL:-}" "${KERNEL_MODULES:-}" \
-    "${REQUIRE_STAGED_KERNEL:-0}" "${BOOT_MIN_MB:-150}" "${PAUSE_UNITS:-cron crond}" \
+    "${REQUIRE_STAGED_KERNEL:-0}" "${BOOT_MIN_MB:-150}" "${PAUSE_UNITS-cron crond}" \
     "${LOCK_LOGINS:-1}" "${RIPCORD_RUN:-manual}" <<'REMOTE' || status=$?
 set -eu
 set -f # lists below are split on spaces and must never glob
