@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod check;
 pub mod plan;
+pub mod sim_agent;
 
 /// Staged upgrades of cloud-host fleets, wave by wave, gated on live metrics.
 #[derive(Debug, Parser)]
@@ -202,7 +203,7 @@ pub struct SimAgentArgs {
     /// The simulated host.
     pub host: String,
     /// The simulator's control address (127.0.0.1:PORT).
-    #[arg(long)]
+    #[arg(long, env = "RIPCORD_SIM")]
     pub sim: String,
 }
 
@@ -235,6 +236,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Drill(_) => not_yet_built("drill"),
         Command::Runs(_) => not_yet_built("runs"),
         Command::Attach(_) => not_yet_built("attach"),
-        Command::SimAgent(_) => not_yet_built("sim-agent"),
+        Command::SimAgent(args) => sim_agent::run(&args),
     }
 }

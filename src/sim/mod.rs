@@ -17,11 +17,13 @@ pub mod fault;
 pub mod http;
 pub mod model;
 mod server;
+pub mod state;
 pub mod traffic;
 
 pub use control::{Answer, Operation, UnknownHost, UnknownOperation};
 pub use fault::{Fault, UnknownFault};
-pub use model::{Fleet, FleetState, Host, HostState, Power, SimConfig, host_name};
+pub use model::{Fleet, Host, Power, SimConfig, host_name};
+pub use state::{FleetState, HostState};
 
 use http::HttpServer;
 use server::SharedFleet;

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::fault::Fault;
 use super::traffic::{self, BUCKETS, Conditions, Noise, Second};
@@ -31,6 +30,9 @@ pub struct SimConfig {
     pub restart: Duration,
     /// How long a freshly booted host answers some requests with 503.
     pub warmup: Duration,
+    /// How long `sim-agent upgrade` / `rollback` wait for a reboot before giving up, like an
+    /// upgrade script's boot timeout (published in `/state`).
+    pub boot_timeout: Duration,
     /// Version every host runs at the start.
     pub old_version: String,
     /// Version an upgrade installs.
@@ -51,19 +53,13 @@ impl Default for SimConfig {
             seed: 1,
             restart: Duration::from_secs(3),
             warmup: Duration::from_secs(20),
+            boot_timeout: Duration::from_secs(20),
             old_version: "6.1.0".to_string(),
             new_version: "6.6.0".to_string(),
             base_rps: 40.0,
             verify_max_error_ratio: 0.5,
             port: 0,
         }
-    }
-}
-
-impl SimConfig {
-    /// How long an upgrade script should wait for a host to come back before giving up.
-    pub fn boot_timeout(&self) -> Duration {
-        self.restart * 5 + Duration::from_secs(5)
     }
 }
 
@@ -363,59 +359,4 @@ impl Fleet {
         let used = 0.4 + 0.1 * host.size + 0.06 * uptime_hours.min(1.0) + leak;
         (used + 0.01 * noise.signed()).clamp(0.0, 1.0)
     }
-
-    /// What `GET /state` answers.
-    pub fn snapshot(&self, now: DateTime<Utc>) -> FleetState {
-        let at_ms = millis(now);
-        FleetState {
-            old_version: self.config.old_version.clone(),
-            new_version: self.config.new_version.clone(),
-            fault: self.fault().map(|f| f.name().to_string()),
-            restart_secs: self.config.restart.as_secs_f64(),
-            boot_timeout_secs: self.config.boot_timeout().as_secs_f64(),
-            hosts: self
-                .hosts
-                .iter()
-                .map(|h| HostState {
-                    name: h.name.clone(),
-                    version: h.version.clone(),
-                    up: h.is_up_at(at_ms),
-                    upgraded: self.is_upgraded(h),
-                    restarting: matches!(h.power, Power::Restarting { until_ms } if at_ms < until_ms),
-                })
-                .collect(),
-        }
-    }
-}
-
-/// The fleet as `GET /state` shows it (JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FleetState {
-    /// Version before the upgrade.
-    pub old_version: String,
-    /// Version the upgrade installs.
-    pub new_version: String,
-    /// Active fault scenario, if any.
-    pub fault: Option<String>,
-    /// How long a reboot takes.
-    pub restart_secs: f64,
-    /// How long an upgrade script should wait for a reboot before giving up.
-    pub boot_timeout_secs: f64,
-    /// Every host.
-    pub hosts: Vec<HostState>,
-}
-
-/// One host in [`FleetState`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HostState {
-    /// `web-001` ...
-    pub name: String,
-    /// Installed version.
-    pub version: String,
-    /// Answers requests.
-    pub up: bool,
-    /// Runs the new version.
-    pub upgraded: bool,
-    /// Rebooting and expected back.
-    pub restarting: bool,
 }

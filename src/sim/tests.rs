@@ -1,7 +1,6 @@
 //! Unit tests of the simulated fleet model on a fake clock.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -407,13 +406,4 @@ fn the_scrape_config_names_the_simulator_and_keeps_host_labels() {
     assert!(config.contains("targets: ['127.0.0.1:9101']"));
     assert!(config.contains("honor_labels: true"));
     assert!(config.contains("metrics_path: /metrics"));
-}
-
-#[test]
-fn boot_timeout_leaves_room_for_a_slow_reboot() {
-    let config = SimConfig {
-        restart: Duration::from_secs(3),
-        ..SimConfig::default()
-    };
-    assert!(config.boot_timeout() > config.restart * 3);
 }
