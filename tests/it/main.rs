@@ -2,3 +2,4 @@
 //! One test binary (one link) with a module per area.
 
 mod common;
+mod sim;
