@@ -12,6 +12,7 @@ pub mod notify;
 pub mod paths;
 pub mod redact;
 pub mod report;
+pub mod run;
 pub mod runbook;
 pub mod sim;
 pub mod tui;

@@ -294,6 +294,10 @@ impl StepName {
             StepName::VerifyRollback => "verify_rollback",
         }
     }
+    /// True for the forward steps (backup … verify), false for rollback steps.
+    pub fn is_forward(self) -> bool {
+        !matches!(self, StepName::Rollback | StepName::VerifyRollback)
+    }
     /// Parses a `[steps.NAME]` key.
     pub fn from_key(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == key)

@@ -1,0 +1,383 @@
+//! The async shell around the engine: one `select!` loop — step results, operator intents,
+//! metric updates and timer ticks in; journal, engine, and effects (step processes) out.
+//!
+//! The headless printer and the cockpit both drive this same loop through [`Observer`].
+
+mod effects;
+mod resume;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::engine::{self, EventKind, Intent, PlanSnapshot, RunState, State};
+use crate::exec::HostOutcome;
+use crate::journal::{Actor, Journal, JournalError, Record, Timestamp};
+use crate::redact::Redactor;
+use crate::runbook::Runbook;
+
+pub use effects::StepLauncher;
+
+/// How a run ended, as the process exit code of DESIGN §7.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Every wave done (exit 0).
+    Completed,
+    /// Halted, waiting for a decision; resumable (exit 3).
+    Halted,
+    /// Rolled back (exit 4).
+    RolledBack,
+}
+
+impl Ending {
+    /// The exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Ending::Completed => crate::cli::exit::DONE,
+            Ending::Halted => crate::cli::exit::HALTED,
+            Ending::RolledBack => crate::cli::exit::ROLLED_BACK,
+        }
+    }
+}
+
+/// What a headless run does when it halts and needs a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HaltPolicy {
+    /// Stop (exit 3), resumable.
+    Hold,
+    /// Confirm the rollback the engine offers.
+    Rollback,
+}
+
+/// Everything a run needs from the command line.
+pub struct RunConfig {
+    /// The checked runbook.
+    pub runbook: Runbook,
+    /// The plan snapshot (waves decided).
+    pub plan: PlanSnapshot,
+    /// `<state-dir>`.
+    pub state_dir: PathBuf,
+    /// Who runs ripcord (role and name from `--role`, `--name`).
+    pub actor: Actor,
+    /// `--yes`: approve waves that need approval, as `actor`.
+    pub approve: bool,
+    /// `--on-halt`; None when a person decides (the cockpit).
+    pub on_halt: Option<HaltPolicy>,
+    /// `--resume RUN_ID`.
+    pub resume: Option<String>,
+    /// Extra env for every step (e.g. `RIPCORD_SIM`).
+    pub step_env: BTreeMap<String, String>,
+    /// The drill's fault scenario, when this run is a drill.
+    pub drill: Option<String>,
+}
+
+/// Sees every journaled event and the state after it; the headless printer and the cockpit.
+pub trait Observer {
+    /// One event was journaled and applied.
+    fn event(&mut self, record: &Record<EventKind>, state: &State);
+    /// The loop is idle: a chance to redraw. Returning intents submits them.
+    fn tick(&mut self, _state: &State) -> Vec<Intent> {
+        Vec::new()
+    }
+    /// The observer wants the run loop to stop now (e.g. the operator quit the cockpit).
+    fn wants_exit(&self) -> bool {
+        false
+    }
+}
+
+/// Inputs a run loop receives from producers other than its own steps.
+pub struct Inputs {
+    /// Operator intents (keys, a second screen, signals).
+    pub intents: mpsc::Receiver<(Actor, Intent)>,
+    /// Engine events from the metric poller (rule changes, baselines).
+    pub metrics: mpsc::Receiver<EventKind>,
+}
+
+/// A run's journal, state and step launcher: the part of the shell every front end shares.
+pub struct Runner {
+    journal: Journal<EventKind>,
+    /// The state, as replayed and then kept live.
+    pub state: State,
+    launcher: StepLauncher,
+    results: mpsc::Receiver<(u64, Vec<HostOutcome>)>,
+    actor: Actor,
+    approve: bool,
+    on_halt: Option<HaltPolicy>,
+}
+
+/// The wall clock, in the one place the shell reads it.
+pub fn now() -> Timestamp {
+    Timestamp::from(std::time::SystemTime::now())
+}
+
+impl Runner {
+    /// Opens (or creates) the run's journal and rebuilds the state; on resume, marks hosts
+    /// whose step was in flight as interrupted before anything else happens to them.
+    pub fn open(config: RunConfig, observer: &mut dyn Observer) -> Result<Self, RunError> {
+        let (tx, results) = mpsc::channel(1024);
+        let redactor = Arc::new(Redactor::from_env(secret_envs(&config.runbook)));
+        let (journal, state, run_id, fresh) = match &config.resume {
+            Some(id) => {
+                let dir = crate::paths::run_dir(&config.state_dir, id);
+                let (journal, replay) = Journal::<EventKind>::open(&dir)?;
+                for w in &replay.warnings {
+                    tracing::warn!("{w}");
+                    eprintln!("ripcord: warning: {w}");
+                }
+                (journal, State::replay(&replay.records), id.clone(), false)
+            }
+            None => {
+                let (id, journal) = Journal::create_run(&config.state_dir, now())?;
+                (journal, State::default(), id, true)
+            }
+        };
+        let launcher = StepLauncher::new(
+            &config.runbook,
+            run_id.clone(),
+            config.step_env.clone(),
+            redactor,
+            tx,
+        );
+        let mut runner = Runner {
+            journal,
+            state,
+            launcher,
+            results,
+            actor: config.actor.clone(),
+            approve: config.approve,
+            on_halt: config.on_halt,
+        };
+        if fresh {
+            let seed = seed_from(&run_id);
+            let start = EventKind::RunStarted {
+                run_id,
+                runbook: config.runbook.source.display().to_string(),
+                plan: Box::new(config.plan),
+                seed,
+                drill: config.drill,
+            };
+            runner.record_all(config.actor.clone(), vec![start], observer)?;
+        } else {
+            let events = resume::resume_events(&runner.state);
+            runner.record_all(Actor::ripcord(), events, observer)?;
+        }
+        Ok(runner)
+    }
+
+    /// The run id.
+    pub fn run_id(&self) -> &str {
+        &self.state.run_id
+    }
+
+    /// Journals events (one fsync), applies them, and starts the effects they name.
+    pub fn record_all(
+        &mut self,
+        actor: Actor,
+        events: Vec<EventKind>,
+        observer: &mut dyn Observer,
+    ) -> Result<(), RunError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let at = now();
+        let records = self
+            .journal
+            .append_batch(events.into_iter().map(|e| (at, actor.clone(), e)))?;
+        for r in &records {
+            engine::apply(&mut self.state, r);
+            observer.event(r, &self.state);
+        }
+        self.launcher.launch(&records);
+        Ok(())
+    }
+
+    /// Runs `decide` until it has nothing more to say.
+    pub fn settle(&mut self, observer: &mut dyn Observer) -> Result<(), RunError> {
+        for _ in 0..100_000 {
+            let events = engine::decide(&self.state, now());
+            if events.is_empty() {
+                return Ok(());
+            }
+            self.record_all(Actor::ripcord(), events, observer)?;
+        }
+        tracing::error!("decide did not settle after 100000 rounds");
+        Ok(())
+    }
+
+    /// An operator intent: checked by the engine, journaled with who asked.
+    pub fn submit(
+        &mut self,
+        actor: Actor,
+        intent: &Intent,
+        observer: &mut dyn Observer,
+    ) -> Result<(), RunError> {
+        let events = engine::intent::handle(&self.state, &actor, intent);
+        self.record_all(actor, events, observer)
+    }
+
+    /// Step results from the executor.
+    fn finished(
+        &mut self,
+        job: u64,
+        outcomes: Vec<HostOutcome>,
+        observer: &mut dyn Observer,
+    ) -> Result<(), RunError> {
+        let events = effects::finished_events(&self.state, job, outcomes);
+        self.record_all(Actor::ripcord(), events, observer)
+    }
+
+    /// What a person would decide, done for a headless run (`--yes`, `--on-halt`), or the
+    /// ending when nothing more will happen without a person.
+    fn unattended(&mut self, observer: &mut dyn Observer) -> Result<Option<Ending>, RunError> {
+        if self.state.anything_running() {
+            return Ok(None);
+        }
+        match &self.state.run {
+            RunState::Completed => return Ok(Some(Ending::Completed)),
+            RunState::RolledBack => return Ok(Some(Ending::RolledBack)),
+            _ => {}
+        }
+        let Some(on_halt) = self.on_halt else {
+            return Ok(None);
+        };
+        let actor = self.actor.clone();
+        if let Some(wave) = waiting_approval(&self.state) {
+            if self.approve {
+                self.submit(actor, &Intent::ApproveWave { wave }, observer)?;
+                return Ok(None);
+            }
+            eprintln!(
+                "ripcord: wave {wave} waits for the commander's approval: run again with --resume {} --yes, or approve it in the cockpit",
+                self.state.run_id
+            );
+            return Ok(Some(Ending::Halted));
+        }
+        if matches!(self.state.run, RunState::Paused { .. }) {
+            if on_halt == HaltPolicy::Rollback && !self.state.offers.is_empty() {
+                self.submit(actor, &Intent::ConfirmRollback, observer)?;
+                return Ok(None);
+            }
+            let why = self.state.halted.clone().or_else(|| match &self.state.run {
+                RunState::Paused { reason, .. } => Some(reason.clone()),
+                _ => None,
+            });
+            eprintln!(
+                "ripcord: run {} halted: {}; decide, then resume with `ripcord run RUNBOOK --resume {}`",
+                self.state.run_id,
+                why.unwrap_or_default(),
+                self.state.run_id
+            );
+            return Ok(Some(Ending::Halted));
+        }
+        Ok(None)
+    }
+
+    /// The loop: until the run ends, or needs a person and none is attached, or is stopped.
+    pub async fn drive(
+        mut self,
+        mut inputs: Inputs,
+        observer: &mut dyn Observer,
+    ) -> Result<Ending, RunError> {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut stop = resume::Signals::new();
+        loop {
+            self.settle(observer)?;
+            if let Some(ending) = self.unattended(observer)? {
+                return Ok(ending);
+            }
+            if observer.wants_exit() {
+                return Ok(self.ending_now());
+            }
+            tokio::select! {
+                Some((job, outcomes)) = self.results.recv() => self.finished(job, outcomes, observer)?,
+                Some((actor, intent)) = inputs.intents.recv() => self.submit(actor, &intent, observer)?,
+                Some(event) = inputs.metrics.recv() => self.record_all(Actor::ripcord(), vec![event], observer)?,
+                _ = tick.tick() => {
+                    for intent in observer.tick(&self.state) {
+                        let actor = self.actor.clone();
+                        self.submit(actor, &intent, observer)?;
+                    }
+                }
+                signal = stop.recv() => {
+                    self.stop(&signal, observer).await?;
+                    return Ok(Ending::Halted);
+                }
+            }
+        }
+    }
+
+    /// How the run stands if the process ends now.
+    fn ending_now(&self) -> Ending {
+        match self.state.run {
+            RunState::Completed => Ending::Completed,
+            RunState::RolledBack => Ending::RolledBack,
+            _ => Ending::Halted,
+        }
+    }
+
+    /// SIGINT / SIGTERM: pause (journaled), let running steps end for a short grace, exit.
+    async fn stop(&mut self, signal: &str, observer: &mut dyn Observer) -> Result<(), RunError> {
+        if !self.state.run.is_over() {
+            let reason = format!("{} ({signal})", resume::STOPPED);
+            self.record_all(
+                Actor::ripcord(),
+                vec![EventKind::Paused { reason }],
+                observer,
+            )?;
+        }
+        let deadline = tokio::time::Instant::now() + resume::STOP_GRACE;
+        while self.state.anything_running() {
+            match tokio::time::timeout_at(deadline, self.results.recv()).await {
+                Ok(Some((job, outcomes))) => self.finished(job, outcomes, observer)?,
+                _ => break,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The wave waiting for approval, when the run can go no further without it.
+pub fn waiting_approval(state: &State) -> Option<usize> {
+    if state.run != RunState::Running || state.active_wave().is_some() {
+        return None;
+    }
+    let n = state.next_wave()?;
+    let plan = state.plan.as_ref()?;
+    let needs = plan.waves[n - 1].approval == crate::runbook::Approval::Commander;
+    (needs && state.waves[n - 1].approved_by.is_none()).then_some(n)
+}
+
+/// Errors of the run loop, for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The journal could not be written or read.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+fn seed_from(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Env var names of the runbook's secrets, for redaction.
+pub fn secret_envs(runbook: &Runbook) -> Vec<String> {
+    let mut names = Vec::new();
+    for n in &runbook.notify {
+        names.extend(n.url_env.clone());
+        names.extend(n.secret_env.clone());
+    }
+    if let Some(crate::runbook::MetricSource::Prometheus { auth, .. }) = &runbook.metrics {
+        names.extend(auth.bearer_token_env.clone());
+        names.extend(auth.basic_password_env.clone());
+    }
+    names
+}
+
+/// How often the loop wakes with nothing else to do (timers: soak, status cadence, SLA).
+pub const TICK: Duration = Duration::from_millis(200);
