@@ -2,9 +2,46 @@
 
 use std::process::ExitCode;
 
+use crate::runbook::load;
+
 use super::CheckArgs;
 
-/// Runs `check`.
-pub fn run(_args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    super::not_yet_built("check")
+/// Runs `check`: every diagnostic of every file, then a verdict line per file; exit 0 when
+/// all are valid (warnings allowed), 1 otherwise.
+pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    if args.online {
+        eprintln!("check --online: the metrics preflight is not built yet");
+        return Ok(ExitCode::from(super::exit::ERROR));
+    }
+    let mut all_ok = true;
+    for path in &args.runbooks {
+        match load(path) {
+            Ok(loaded) => {
+                for w in &loaded.warnings {
+                    println!("{w}");
+                }
+                let warnings = match loaded.warnings.len() {
+                    0 => String::new(),
+                    1 => ", 1 warning".to_string(),
+                    n => format!(", {n} warnings"),
+                };
+                println!(
+                    "ok: {} ({} hosts, {} waves{warnings})",
+                    path.display(),
+                    loaded.runbook.fleet.len(),
+                    loaded.waves.len()
+                );
+            }
+            Err(diags) => {
+                all_ok = false;
+                for d in &diags {
+                    println!("{d}");
+                }
+                let errors = diags.iter().filter(|d| d.is_error()).count();
+                let plural = if errors == 1 { "" } else { "s" };
+                println!("invalid: {} ({errors} error{plural})", path.display());
+            }
+        }
+    }
+    Ok(ExitCode::from(if all_ok { 0 } else { super::exit::ERROR }))
 }

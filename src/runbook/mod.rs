@@ -1,10 +1,23 @@
 //! Runbooks: the TOML upgrade plan, parsed then validated into a checked [`Runbook`].
 
+pub mod diagnostic;
 pub mod duration;
+pub mod hosts;
+pub mod load;
 pub mod model;
+pub mod placeholders;
 pub mod policy;
+pub mod raw;
+pub mod schema;
+pub mod secrets;
+pub mod validate;
+pub mod validate_people;
+pub mod validate_steps;
+pub mod validate_watch;
+pub mod values;
 pub mod waves;
 
 pub use duration::Span;
+pub use load::{Loaded, load, load_with_today};
 pub use model::*;
 pub use waves::{PlannedWave, WavePlanError, plan_waves};
