@@ -3,3 +3,5 @@
 
 mod common;
 mod sim;
+mod metrics;
+mod prom;
