@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 
 pub mod check;
 pub mod plan;
+pub mod run;
+pub mod runs;
 pub mod sim_agent;
 
 /// Staged upgrades of cloud-host fleets, wave by wave, gated on live metrics.
@@ -231,10 +233,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Demo(_) => not_yet_built("demo"),
-        Command::Run(_) => not_yet_built("run"),
+        Command::Run(args) => run::run(&args),
         Command::Report(_) => not_yet_built("report"),
         Command::Drill(_) => not_yet_built("drill"),
-        Command::Runs(_) => not_yet_built("runs"),
+        Command::Runs(args) => runs::run(&args),
         Command::Attach(_) => not_yet_built("attach"),
         Command::SimAgent(args) => sim_agent::run(&args),
     }

@@ -106,6 +106,8 @@ pub struct Runner {
     actor: Actor,
     approve: bool,
     on_halt: Option<HaltPolicy>,
+    notifier: crate::notify::Notifier,
+    notifications: mpsc::Receiver<EventKind>,
 }
 
 /// The wall clock, in the one place the shell reads it.
@@ -134,6 +136,8 @@ impl Runner {
                 (journal, State::default(), id, true)
             }
         };
+        let (notify_tx, notifications) = mpsc::channel(256);
+        let notifier = crate::notify::Notifier::new(&config.runbook, redactor.clone(), notify_tx);
         let launcher = StepLauncher::new(
             &config.runbook,
             run_id.clone(),
@@ -149,6 +153,8 @@ impl Runner {
             actor: config.actor.clone(),
             approve: config.approve,
             on_halt: config.on_halt,
+            notifier,
+            notifications,
         };
         if fresh {
             let seed = seed_from(&run_id);
@@ -163,6 +169,7 @@ impl Runner {
         } else {
             let events = resume::resume_events(&runner.state);
             runner.record_all(Actor::ripcord(), events, observer)?;
+            runner.notifier.resume(&runner.state);
         }
         Ok(runner)
     }
@@ -191,6 +198,10 @@ impl Runner {
             observer.event(r, &self.state);
         }
         self.launcher.launch(&records);
+        let queued = self.notifier.on_records(&records, &self.state);
+        if !queued.is_empty() {
+            self.record_all(Actor::ripcord(), queued, observer)?;
+        }
         Ok(())
     }
 
@@ -287,15 +298,18 @@ impl Runner {
         loop {
             self.settle(observer)?;
             if let Some(ending) = self.unattended(observer)? {
+                self.flush_notifications(observer).await?;
                 return Ok(ending);
             }
             if observer.wants_exit() {
+                self.flush_notifications(observer).await?;
                 return Ok(self.ending_now());
             }
             tokio::select! {
                 Some((job, outcomes)) = self.results.recv() => self.finished(job, outcomes, observer)?,
                 Some((actor, intent)) = inputs.intents.recv() => self.submit(actor, &intent, observer)?,
                 Some(event) = inputs.metrics.recv() => self.record_all(Actor::ripcord(), vec![event], observer)?,
+                Some(event) = self.notifications.recv() => self.record_all(Actor::ripcord(), vec![event], observer)?,
                 _ = tick.tick() => {
                     for intent in observer.tick(&self.state) {
                         let actor = self.actor.clone();
@@ -303,11 +317,31 @@ impl Runner {
                     }
                 }
                 signal = stop.recv() => {
-                    self.stop(&signal, observer).await?;
+                    self.stop(signal, observer).await?;
+                    self.flush_notifications(observer).await?;
                     return Ok(Ending::Halted);
                 }
             }
         }
+    }
+
+    /// Before the process ends: waits a bounded grace for deliveries in flight; what is still
+    /// unsent stays queued in the journal and goes out on the next resume.
+    async fn flush_notifications(&mut self, observer: &mut dyn Observer) -> Result<(), RunError> {
+        let deadline = tokio::time::Instant::now() + FLUSH_GRACE;
+        while self.notifier.pending() > 0 {
+            match tokio::time::timeout_at(deadline, self.notifications.recv()).await {
+                Ok(Some(event)) => self.record_all(Actor::ripcord(), vec![event], observer)?,
+                _ => break,
+            }
+        }
+        let unsent = self.notifier.pending();
+        if unsent > 0 {
+            eprintln!(
+                "ripcord: {unsent} notification(s) still unsent; they are sent again on resume"
+            );
+        }
+        Ok(())
     }
 
     /// How the run stands if the process ends now.
@@ -378,6 +412,9 @@ pub fn secret_envs(runbook: &Runbook) -> Vec<String> {
     }
     names
 }
+
+/// How long a run that ends waits for notifications in flight.
+pub const FLUSH_GRACE: Duration = Duration::from_secs(30);
 
 /// How often the loop wakes with nothing else to do (timers: soak, status cadence, SLA).
 pub const TICK: Duration = Duration::from_millis(200);
