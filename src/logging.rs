@@ -10,7 +10,11 @@ pub fn init(state_dir: &Path) {
         return;
     }
     let path = state_dir.join("ripcord.log");
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else {
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    else {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RIPCORD_LOG")

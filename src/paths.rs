@@ -12,7 +12,11 @@ pub fn state_dir(flag: Option<&Path>) -> PathBuf {
         return PathBuf::from(dir);
     }
     directories::ProjectDirs::from("", "", "ripcord")
-        .map(|p| p.state_dir().unwrap_or_else(|| p.data_local_dir()).to_path_buf())
+        .map(|p| {
+            p.state_dir()
+                .unwrap_or_else(|| p.data_local_dir())
+                .to_path_buf()
+        })
         .unwrap_or_else(|| PathBuf::from(".ripcord"))
 }
 
