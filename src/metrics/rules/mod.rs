@@ -5,6 +5,7 @@
 //! and each returned series is judged as the host it names (see [`host_of`]); an upgraded host
 //! without a series has no data.
 
+mod alerts;
 mod baseline;
 mod track;
 
@@ -12,7 +13,6 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::api::Alert;
 use super::store::{Rank, worse_first};
 use super::{FetchError, Reading, SeriesPoint};
 use crate::engine::{Evidence, RuleState, SeriesValue};
@@ -87,7 +87,7 @@ struct Rule {
 /// Every rule's and alert gate's state.
 pub struct RuleBook {
     rules: Vec<Rule>,
-    gates: Vec<(AlertGate, Track<4>)>,
+    pub(super) gates: Vec<(AlertGate, Track<4>)>,
     stale_after_ms: i64,
 }
 
@@ -277,71 +277,6 @@ impl RuleBook {
         changes
     }
 
-    /// Judges every alert gate on one read of `/api/v1/alerts`: a firing alert carrying all of a
-    /// gate's matchers puts the gate in breach.
-    pub fn observe_alerts(&mut self, reading: &Result<Vec<Alert>, FetchError>) -> Vec<RuleChange> {
-        let mut changes = Vec::new();
-        for (gate, track) in &mut self.gates {
-            let from = track.state;
-            let query = alert_query(gate);
-            let (to, values, error) = match reading {
-                Err(e) => {
-                    let (state, text) = failure(e);
-                    (state, Vec::new(), Some(text))
-                }
-                Ok(alerts) => {
-                    let firing: Vec<SeriesValue> = alerts
-                        .iter()
-                        .filter(|a| a.state == "firing")
-                        .filter(|a| {
-                            gate.matchers
-                                .iter()
-                                .all(|(k, v)| a.labels.get(k) == Some(v))
-                        })
-                        .take(EVIDENCE_VALUES)
-                        .map(|a| SeriesValue {
-                            series: super::render_series(&a.labels),
-                            value: a
-                                .value
-                                .as_deref()
-                                .and_then(|v| v.parse().ok())
-                                .unwrap_or(1.0),
-                        })
-                        .collect();
-                    let to = if firing.is_empty() {
-                        RuleState::Ok
-                    } else {
-                        RuleState::Breach
-                    };
-                    (to, firing, None)
-                }
-            };
-            track.state = to;
-            if from != to {
-                let evidence = Evidence {
-                    rule: gate.name.clone(),
-                    query,
-                    values,
-                    threshold: None,
-                    baseline: None,
-                    for_ms: 0,
-                    host: None,
-                    severity: gate.severity,
-                    error,
-                    recent: Vec::new(),
-                };
-                changes.push(RuleChange {
-                    rule: gate.name.clone(),
-                    host: None,
-                    from,
-                    to,
-                    evidence,
-                });
-            }
-        }
-        changes
-    }
-
     /// The state a rule's panel shows: the worst of the query's and its hosts' states.
     pub fn state(&self, index: usize) -> Option<RuleState> {
         let r = self.rules.get(index)?;
@@ -394,7 +329,7 @@ fn idle_verdict<const N: usize>(track: &mut Track<N>, watch: &Watch) -> Verdict 
     }
 }
 
-fn failure(e: &FetchError) -> (RuleState, String) {
+pub(super) fn failure(e: &FetchError) -> (RuleState, String) {
     match e {
         FetchError::SourceDown(t) => (RuleState::SourceDown, t.clone()),
         FetchError::Query(t) => (RuleState::QueryError, t.clone()),
@@ -419,13 +354,6 @@ pub fn host_of<'a>(labels: &super::Labels, wanted: &HashSet<&'a str>) -> Option<
         }
     }
     labels.values().find_map(|v| hit(v))
-}
-
-/// The alert selector a gate stands for, shown as its evidence query.
-fn alert_query(gate: &AlertGate) -> String {
-    let mut parts = vec!["alertstate=\"firing\"".to_string()];
-    parts.extend(gate.matchers.iter().map(|(k, v)| format!("{k}=\"{v}\"")));
-    format!("ALERTS{{{}}}", parts.join(","))
 }
 
 #[allow(clippy::too_many_arguments)] // every argument is one evidence field; a struct adds nothing

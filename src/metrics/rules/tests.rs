@@ -1,6 +1,7 @@
 //! The rule state machine, judged on hand-made readings with a manual clock.
 
 use super::*;
+use crate::metrics::api::Alert;
 use crate::metrics::{Answer, Labels};
 use crate::runbook::{Severity, Threshold, Unit};
 
