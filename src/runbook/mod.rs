@@ -2,10 +2,12 @@
 
 pub mod diagnostic;
 pub mod duration;
+pub mod explain;
 pub mod hosts;
 pub mod load;
 pub mod model;
 pub mod placeholders;
+pub mod plan_doc;
 pub mod policy;
 pub mod raw;
 pub mod schema;

@@ -1,8 +1,8 @@
 //! Placeholders in step argv (`{host}` ...) and in rule queries (`{upgraded}` ...): finding
-//! them for validation, expanding them for `plan`, and the escaped host regex queries use.
+//! them for validation, expanding queries for `plan`, and the escaped host regex queries use.
 //!
 //! Step arguments use `{{` and `}}` for literal braces, so every other brace is a placeholder
-//! (the exec module expands them the same way). Queries are PromQL, full of label braces, so
+//! (the exec module expands them, with the same rules, when a step runs). Queries are PromQL, full of label braces, so
 //! there a placeholder is only `{` + a plain name + `}`, which PromQL never writes.
 
 /// Placeholders a step argument may use.
@@ -79,35 +79,6 @@ pub fn scan_query(query: &str) -> Vec<Found> {
     found
 }
 
-/// Expands a step argument; unknown names (already refused by validation) stay as written.
-pub fn expand_step(arg: &str, value: impl Fn(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(arg.len());
-    let mut rest = arg;
-    while let Some(i) = rest.find(['{', '}']) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        if let Some(after) = tail.strip_prefix("{{") {
-            out.push('{');
-            rest = after;
-        } else if let Some(after) = tail.strip_prefix("}}") {
-            out.push('}');
-            rest = after;
-        } else if let (true, Some(close)) = (tail.starts_with('{'), tail.find('}')) {
-            let name = &tail[1..close];
-            match value(name) {
-                Some(v) => out.push_str(&v),
-                None => out.push_str(&tail[..=close]),
-            }
-            rest = &tail[close + 1..];
-        } else {
-            out.push_str(&tail[..1]);
-            rest = &tail[1..];
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// Expands the placeholders of a query; unknown names stay as written.
 pub fn expand_query(query: &str, value: impl Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(query.len());
@@ -125,27 +96,51 @@ pub fn expand_query(query: &str, value: impl Fn(&str) -> Option<String>) -> Stri
     out
 }
 
-/// The host names as one regex alternation (`web\\.1|web\\.2`), ready to sit inside a
-/// double-quoted PromQL string such as `instance=~"{upgraded}"`.
+/// The regex for no host at all: matches no string, not even the empty one (an empty
+/// `instance=~""` would select the series that *lack* the label).
+pub const MATCH_NOTHING: &str = ".^";
+
+/// The host names as one regex alternation, `(?:web-1|web[.]2)`, for `{upgraded}`, `{wave}`,
+/// `{pending}` and `{host}` in queries; [`MATCH_NOTHING`] for no host.
 ///
-/// Regex metacharacters are escaped, and the backslash itself is doubled because PromQL
-/// string literals treat `\` as an escape: `web.1` becomes `web\\.1` in the query text,
-/// which Prometheus reads as the regex `web\.1`. Prometheus anchors `=~` at both ends, so
-/// `web-1` never matches `web-10`. No host gives an empty text, which matches no instance.
+/// Metacharacters are escaped as one-character classes (`.` → `[.]`) rather than with a
+/// backslash: PromQL reads `"web\.1"` as a string with an unknown escape and refuses it, while
+/// `[.]` means the same in `"…"`, `'…'` and backtick strings and in scrape mode's Rust regex.
+/// The group keeps `{upgraded}:8080` applying the port to every host, and Prometheus anchors
+/// `=~` at both ends, so `web-1` never matches `web-10`. Same output as the metrics module's.
 pub fn regex_alternation(hosts: &[String]) -> String {
-    let mut out = String::new();
-    for (i, host) in hosts.iter().enumerate() {
-        if i > 0 {
-            out.push('|');
-        }
-        for c in host.chars() {
-            if "\\.+*?()|[]{}^$".contains(c) {
-                out.push_str("\\\\");
-            }
-            out.push(c);
-        }
+    if hosts.is_empty() {
+        return MATCH_NOTHING.to_string();
     }
-    out
+    let escaped: Vec<String> = hosts
+        .iter()
+        .map(|host| {
+            host.chars()
+                .map(|c| match c {
+                    c if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':') => c.to_string(),
+                    '.' | '*' | '+' | '?' | '(' | ')' | '{' | '}' | '|' | '$' | '/' | ' ' => format!("[{c}]"),
+                    c => format!("\\x{{{:x}}}", c as u32),
+                })
+                .collect()
+        })
+        .collect();
+    format!("(?:{})", escaped.join("|"))
+}
+
+/// Expands the query placeholders as a run does for wave `wave` (1-based) of `waves`, when
+/// that wave's hosts are upgraded: `{upgraded}` and `{host}` (a per-host rule is queried once
+/// for all upgraded hosts and judged per series) are the hosts of waves 1..=`wave`, `{wave}`
+/// that wave's, `{pending}` the later waves'.
+pub fn expand_query_at_wave(query: &str, waves: &[Vec<String>], wave: usize) -> String {
+    let upgraded: Vec<String> = waves.iter().take(wave).flatten().cloned().collect();
+    let current: Vec<String> = waves.get(wave.wrapping_sub(1)).cloned().unwrap_or_default();
+    let pending: Vec<String> = waves.iter().skip(wave).flatten().cloned().collect();
+    expand_query(query, |name| match name {
+        "upgraded" | "host" => Some(regex_alternation(&upgraded)),
+        "wave" => Some(regex_alternation(&current)),
+        "pending" => Some(regex_alternation(&pending)),
+        _ => None,
+    })
 }
 
 /// Byte offset, within the TOML source of a string value, of the `n`th (0-based) `{name}`
@@ -181,18 +176,32 @@ mod tests {
     }
 
     #[test]
-    fn expansion_keeps_one_argument_and_unescapes_braces() {
-        let v = |n: &str| (n == "hosts").then(|| "a,b c".to_string());
-        assert_eq!(expand_step("--limit={hosts} {{x}} {nope}", v), "--limit=a,b c {x} {nope}");
+    fn query_expansion_leaves_unknown_names() {
         let q = expand_query(r#"up{instance=~"{upgraded}"}"#, |n| (n == "upgraded").then(|| "a|b".into()));
         assert_eq!(q, r#"up{instance=~"a|b"}"#);
     }
 
     #[test]
-    fn alternation_escapes_regex_metacharacters_for_a_promql_string() {
+    fn alternation_escapes_regex_metacharacters_without_backslashes() {
         let hosts = vec!["web.1".to_string(), "db-2:9100".to_string()];
-        assert_eq!(regex_alternation(&hosts), r"web\\.1|db-2:9100");
-        assert_eq!(regex_alternation(&[]), "");
+        assert_eq!(regex_alternation(&hosts), "(?:web[.]1|db-2:9100)");
+        assert_eq!(regex_alternation(&[]), MATCH_NOTHING);
+    }
+
+    #[test]
+    fn alternation_and_expansion_agree_with_what_a_run_queries() {
+        use crate::metrics::HostSets;
+        let waves = vec![vec!["web.1".to_string(), "web-2".into()], vec!["web-3".into()], vec!["db:1".into()]];
+        for hosts in &waves {
+            assert_eq!(regex_alternation(hosts), crate::metrics::placeholders::regex_alternation(hosts));
+        }
+        let q = r#"x{instance=~"{upgraded}:8080"} / y{instance=~"{pending}"} + z{i=~"{wave}"} + up{instance=~"{host}"}"#;
+        let sets = HostSets {
+            upgraded: waves[..2].concat(),
+            wave: waves[1].clone(),
+            pending: waves[2].clone(),
+        };
+        assert_eq!(expand_query_at_wave(q, &waves, 2), crate::metrics::placeholders::expand(q, &sets));
     }
 
     #[test]

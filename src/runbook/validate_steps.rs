@@ -79,8 +79,10 @@ fn step(name: StepName, raw: &S<RawStep>, ctx: &mut Ctx<'_>) -> Option<StepSpec>
     } else {
         command_runner(r, &table, header, ctx)
     };
+    let shell = r.shell.as_ref().is_some_and(|s| *s.get_ref());
     if let Some(per) = per {
-        let texts = r.run.iter().flat_map(|v| v.get_ref().iter())
+        // A shell line is never expanded (see `command_runner`); its later elements are.
+        let texts = r.run.iter().flat_map(|v| v.get_ref().iter().skip(usize::from(shell)))
             .chain(r.extra_vars.iter().flat_map(|e| e.values()))
             .chain(r.playbook.iter());
         for text in texts {
@@ -117,8 +119,17 @@ fn command_runner(r: &RawStep, table: &str, header: usize, ctx: &mut Ctx<'_>) ->
                 "steps are argv arrays so a host name can never be split or run as code; if this step truly needs a shell, add shell_acknowledged = true beside shell = true",
             );
         }
-        if argv.len() != 1 {
-            ctx.error(run.span().start, format!("with shell = true, `run` in {table} must hold one shell line"), "write run = [\"cmd1 {host} && cmd2\"] (one element), or drop shell = true and keep the argv");
+        let line = &run.get_ref()[0];
+        for name in STEP_PLACEHOLDERS {
+            if line.get_ref().contains(&format!("{{{name}}}")) {
+                let off = source_offset(&ctx.text[line.span()], name, 0).unwrap_or(0);
+                let var = format!("$RIPCORD_{}", name.to_ascii_uppercase());
+                ctx.error(
+                    line.span().start + off,
+                    format!("`{{{name}}}` in the shell line of {table} is not expanded"),
+                    format!("a shell line is passed to sh as written, so no value can be read as code: use \"{var}\" in the line, or add \"{{{name}}}\" as a further element of run and read it as \"$1\""),
+                );
+            }
         }
     }
     Some(StepRunner::Command { argv, shell })
