@@ -7,11 +7,17 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::JournalError;
 
 /// Name of the lock file inside a run folder. It says who holds the lock: "<pid> <host>".
 pub const LOCK_FILE: &str = "lock";
+
+/// How long a lock held under an empty lock file may take to be let go. Such a lock is not held
+/// by a controller (one writes its pid at once) but by a process between fork and exec that
+/// inherited the descriptor of a journal just closed, or by a controller about to write its pid.
+const RELEASE_GRACE: Duration = Duration::from_secs(2);
 
 /// A held run lock; released on drop.
 #[derive(Debug)]
@@ -31,15 +37,23 @@ impl RunLock {
             .mode(0o600)
             .open(&path)
             .map_err(|e| JournalError::io("open the run lock", &path, e))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(JournalError::Locked {
-                    run: run_id(run_dir),
-                    holder: holder(&path),
-                });
+        let deadline = Instant::now() + RELEASE_GRACE;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) => {
+                    let holder = holder(&path);
+                    if holder.is_none() && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(10));
+                        continue;
+                    }
+                    return Err(JournalError::Locked {
+                        run: run_id(run_dir),
+                        holder: holder.unwrap_or_else(|| "pid unknown".to_owned()),
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(JournalError::io("lock", &path, e)),
             }
-            Err(TryLockError::Error(e)) => return Err(JournalError::io("lock", &path, e)),
         }
         let mut lock = Self { file };
         let who = format!("{} {}\n", std::process::id(), hostname());
@@ -53,7 +67,8 @@ impl RunLock {
 
 impl Drop for RunLock {
     fn drop(&mut self) {
-        // Only tidiness: the flock is the truth and closing the file releases it.
+        // An empty file tells `acquire` that the lock is being let go: a child process this one
+        // forks keeps a copy of the descriptor, and with it the flock, until it execs.
         let _ = self.file.set_len(0);
     }
 }
@@ -66,8 +81,8 @@ pub(crate) fn run_id(run_dir: &Path) -> String {
     )
 }
 
-/// "pid N, on HOST" from the lock file, or a plain statement that it is not known.
-fn holder(path: &Path) -> String {
+/// "pid N, on HOST" from the lock file; `None` when it names nobody (being released or taken).
+fn holder(path: &Path) -> Option<String> {
     let mut text = String::new();
     let _ = File::open(path).and_then(|mut f| f.read_to_string(&mut text));
     let mut words = text.split_whitespace();
@@ -75,9 +90,9 @@ fn holder(path: &Path) -> String {
         words.next().and_then(|p| p.parse::<u32>().ok()),
         words.next(),
     ) {
-        (Some(pid), Some(host)) => format!("pid {pid}, on {host}"),
-        (Some(pid), None) => format!("pid {pid}"),
-        _ => "pid unknown".to_owned(),
+        (Some(pid), Some(host)) => Some(format!("pid {pid}, on {host}")),
+        (Some(pid), None) => Some(format!("pid {pid}")),
+        _ => None,
     }
 }
 
@@ -113,5 +128,20 @@ mod tests {
         assert!(err.starts_with(&expected), "{err}");
         drop(first);
         RunLock::acquire(&run).unwrap();
+    }
+
+    #[test]
+    fn lock_being_let_go_under_an_empty_file_is_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(RunLock::acquire(dir.path()).unwrap());
+        // Like a forked child's inherited copy of a closed journal's descriptor.
+        let inherited = File::open(dir.path().join(LOCK_FILE)).unwrap();
+        inherited.try_lock().unwrap();
+        let exec = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            drop(inherited);
+        });
+        RunLock::acquire(dir.path()).unwrap();
+        exec.join().unwrap();
     }
 }
