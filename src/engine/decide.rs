@@ -211,7 +211,7 @@ fn waves(state: &State, now: Timestamp, out: &mut Vec<EventKind>) {
                     out.push(EventKind::WaveCompleted {
                         wave: n,
                         upgraded: count(|s| *s == HostState::Upgraded),
-                        failed: count(|s| matches!(s, HostState::Failed { .. })),
+                        failed: wave.failed as usize,
                         rolled_back: count(|s| *s == HostState::RolledBack),
                     });
                 }

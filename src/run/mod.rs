@@ -156,7 +156,8 @@ impl Runner {
             notifier,
             notifications,
         };
-        if fresh {
+        // A run killed before its first event was written has an empty journal: start it now.
+        if fresh || runner.state.plan.is_none() {
             let seed = seed_from(&run_id);
             let start = EventKind::RunStarted {
                 run_id,
