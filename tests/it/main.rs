@@ -6,3 +6,4 @@ mod journal;
 mod sim;
 mod metrics;
 mod prom;
+mod run;
