@@ -16,7 +16,10 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
             for d in &diags {
                 eprintln!("{d}");
             }
-            eprintln!("invalid: {} (run `ripcord check` after fixing it)", args.runbook.display());
+            eprintln!(
+                "invalid: {} (run `ripcord check` after fixing it)",
+                args.runbook.display()
+            );
             return Ok(ExitCode::from(super::exit::ERROR));
         }
     };

@@ -52,7 +52,13 @@ impl Diagnostic {
     }
 
     /// A diagnostic at a byte offset of `text`.
-    pub fn at(level: Level, file: &Path, text: &str, at: usize, message: impl Into<String>) -> Self {
+    pub fn at(
+        level: Level,
+        file: &Path,
+        text: &str,
+        at: usize,
+        message: impl Into<String>,
+    ) -> Self {
         let (line, column) = line_col(text, at);
         Self {
             file: file.to_path_buf(),
@@ -220,15 +226,23 @@ mod tests {
     fn suggests_the_closest_key_or_lists_the_valid_ones() {
         let valid = ["name", "size", "soak", "max_failed", "parallel", "approval"];
         assert_eq!(suggestion("sok", &valid), "did you mean `soak`?");
-        assert_eq!(suggestion("max-failed", &valid), "did you mean `max_failed`?");
+        assert_eq!(
+            suggestion("max-failed", &valid),
+            "did you mean `max_failed`?"
+        );
         assert_eq!(suggestion("paralel", &valid), "did you mean `parallel`?");
         assert!(suggestion("zzzzzz", &valid).starts_with("valid here: name, size"));
     }
 
     #[test]
     fn renders_like_rustc_with_a_help_line() {
-        let d = Diagnostic::error_at(Path::new("runbooks/x.toml"), "a\nsok = 1", 2, "unknown key `sok` in [[wave]]")
-            .with_help("did you mean `soak`?");
+        let d = Diagnostic::error_at(
+            Path::new("runbooks/x.toml"),
+            "a\nsok = 1",
+            2,
+            "unknown key `sok` in [[wave]]",
+        )
+        .with_help("did you mean `soak`?");
         assert_eq!(
             d.to_string(),
             "error: runbooks/x.toml:2:1: unknown key `sok` in [[wave]]\n  help: did you mean `soak`?"

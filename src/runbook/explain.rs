@@ -15,7 +15,11 @@ pub fn abbreviate(hosts: &[String]) -> String {
     if hosts.len() <= HOSTS_SHOWN {
         return hosts.join(", ");
     }
-    format!("{} … and {} more", hosts[..HOSTS_SHOWN].join(", "), hosts.len() - HOSTS_SHOWN)
+    format!(
+        "{} … and {} more",
+        hosts[..HOSTS_SHOWN].join(", "),
+        hosts.len() - HOSTS_SHOWN
+    )
 }
 
 /// Hosts written out in a query's regex before it is shortened (the JSON keeps them all).
@@ -27,7 +31,11 @@ fn short_alternation(hosts: &[String]) -> String {
         return regex_alternation(hosts);
     }
     let head = regex_alternation(&hosts[..QUERY_HOSTS_SHOWN]);
-    format!("{}|…+{} more)", head.trim_end_matches(')'), hosts.len() - QUERY_HOSTS_SHOWN)
+    format!(
+        "{}|…+{} more)",
+        head.trim_end_matches(')'),
+        hosts.len() - QUERY_HOSTS_SHOWN
+    )
 }
 
 /// Wraps `text` at `width` columns, each line indented by `indent`.
@@ -75,8 +83,16 @@ pub fn render(doc: &PlanDoc) -> String {
 fn header(doc: &PlanDoc, out: &mut String) {
     let p = &doc.plan;
     let _ = writeln!(out, "plan: {}  ({})", p.name, doc.source);
-    let kinds = if p.host_kinds.is_empty() { "not stated".to_string() } else { p.host_kinds.join(", ") };
-    let upgrade = if p.upgrade_kind.is_empty() { "not stated" } else { &p.upgrade_kind };
+    let kinds = if p.host_kinds.is_empty() {
+        "not stated".to_string()
+    } else {
+        p.host_kinds.join(", ")
+    };
+    let upgrade = if p.upgrade_kind.is_empty() {
+        "not stated"
+    } else {
+        &p.upgrade_kind
+    };
     let reviewed = p.reviewed.as_deref().unwrap_or("never");
     let _ = writeln!(
         out,
@@ -94,7 +110,11 @@ fn header(doc: &PlanDoc, out: &mut String) {
 
 fn policy(doc: &PlanDoc, out: &mut String) {
     let p = &doc.policy;
-    let _ = writeln!(out, "\npolicy: the {} risk row; \"runbook\" marks what this runbook overrides", p.risk_row);
+    let _ = writeln!(
+        out,
+        "\npolicy: the {} risk row; \"runbook\" marks what this runbook overrides",
+        p.risk_row
+    );
     let rows: [(&str, &SettingDoc); 10] = [
         ("next wave starts", &p.approve_waves),
         ("soak", &p.soak),
@@ -108,26 +128,69 @@ fn policy(doc: &PlanDoc, out: &mut String) {
         ("hosts at once", &p.parallel),
     ];
     for (label, s) in rows {
-        let _ = writeln!(out, "  {label:<22} {:<17} {:<8} {}", s.value, origin(s), s.meaning);
+        let _ = writeln!(
+            out,
+            "  {label:<22} {:<17} {:<8} {}",
+            s.value,
+            origin(s),
+            s.meaning
+        );
     }
 }
 
 fn waves(doc: &PlanDoc, out: &mut String) {
     let defaulted = if doc.default_waves {
-        format!(" (no [[wave]] in the runbook: the {} risk row's waves)", doc.policy.risk_row)
+        format!(
+            " (no [[wave]] in the runbook: the {} risk row's waves)",
+            doc.policy.risk_row
+        )
     } else {
         String::new()
     };
-    let _ = writeln!(out, "\nwaves: {} hosts in {} waves{defaulted}", doc.fleet_size, doc.waves.len());
+    let _ = writeln!(
+        out,
+        "\nwaves: {} hosts in {} waves{defaulted}",
+        doc.fleet_size,
+        doc.waves.len()
+    );
     out.push_str(&wrap(&doc.rounding, 100, "  "));
     for w in &doc.waves {
-        let name = if w.name == format!("wave {}", w.number) { String::new() } else { format!(" \"{}\"", w.name) };
-        let _ = writeln!(out, "\n  wave {}{name}: {} hosts (size {})", w.number, w.host_count, w.size);
+        let name = if w.name == format!("wave {}", w.number) {
+            String::new()
+        } else {
+            format!(" \"{}\"", w.name)
+        };
+        let _ = writeln!(
+            out,
+            "\n  wave {}{name}: {} hosts (size {})",
+            w.number, w.host_count, w.size
+        );
         let _ = writeln!(out, "    hosts     {}", abbreviate(&w.hosts));
-        let _ = writeln!(out, "    gate      {} [{}]", w.approval.meaning, origin(&w.approval));
-        let _ = writeln!(out, "    soak      {} [{}]", w.soak.meaning, origin(&w.soak));
-        let _ = writeln!(out, "    failures  {} (max_failed {}) [{}]", w.max_failed.meaning, w.max_failed.value, origin(&w.max_failed));
-        let _ = writeln!(out, "    parallel  {} [{}]", w.parallel.meaning, origin(&w.parallel));
+        let _ = writeln!(
+            out,
+            "    gate      {} [{}]",
+            w.approval.meaning,
+            origin(&w.approval)
+        );
+        let _ = writeln!(
+            out,
+            "    soak      {} [{}]",
+            w.soak.meaning,
+            origin(&w.soak)
+        );
+        let _ = writeln!(
+            out,
+            "    failures  {} (max_failed {}) [{}]",
+            w.max_failed.meaning,
+            w.max_failed.value,
+            origin(&w.max_failed)
+        );
+        let _ = writeln!(
+            out,
+            "    parallel  {} [{}]",
+            w.parallel.meaning,
+            origin(&w.parallel)
+        );
     }
 }
 
@@ -139,8 +202,16 @@ fn steps(doc: &PlanDoc, out: &mut String) {
         e.host, e.wave, e.run, e.wave
     );
     for s in &doc.steps {
-        let shell = if s.shell { ", through sh -c (acknowledged)" } else { "" };
-        let _ = writeln!(out, "  {:<16} per {}, timeout {}{shell}", s.name, s.per, s.timeout);
+        let shell = if s.shell {
+            ", through sh -c (acknowledged)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {:<16} per {}, timeout {}{shell}",
+            s.name, s.per, s.timeout
+        );
         match &s.playbook {
             Some(pb) => {
                 let _ = writeln!(out, "    ansible playbook {pb}");
@@ -159,7 +230,10 @@ fn steps(doc: &PlanDoc, out: &mut String) {
 fn shell_words(argv: &[String]) -> String {
     argv.iter()
         .map(|a| {
-            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+{}<>".contains(c)) {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+{}<>".contains(c))
+            {
                 a.clone()
             } else {
                 format!("'{}'", a.replace('\'', "'\\''"))
@@ -172,17 +246,32 @@ fn shell_words(argv: &[String]) -> String {
 fn rules(doc: &PlanDoc, out: &mut String) {
     match &doc.metrics {
         Some(m) => {
-            let _ = writeln!(out, "\nmetrics: {} {} every {} (timeout {})", m.kind, m.endpoints.join(", "), m.interval, m.timeout);
+            let _ = writeln!(
+                out,
+                "\nmetrics: {} {} every {} (timeout {})",
+                m.kind,
+                m.endpoints.join(", "),
+                m.interval,
+                m.timeout
+            );
         }
         None => {
             let _ = writeln!(out, "\nmetrics: none; no rule gates this run");
         }
     }
     if !doc.rules.is_empty() {
-        let _ = writeln!(out, "rules (queries as sent while wave 1 is upgraded; long host lists shortened here, --json has them whole):");
+        let _ = writeln!(
+            out,
+            "rules (queries as sent while wave 1 is upgraded; long host lists shortened here, --json has them whole):"
+        );
     }
     let hosts_of = |from: usize, to: usize| -> Vec<String> {
-        doc.waves.iter().skip(from).take(to - from).flat_map(|w| w.hosts.iter().cloned()).collect()
+        doc.waves
+            .iter()
+            .skip(from)
+            .take(to - from)
+            .flat_map(|w| w.hosts.iter().cloned())
+            .collect()
     };
     let (first, rest) = (hosts_of(0, 1), hosts_of(1, doc.waves.len().max(1)));
     for r in &doc.rules {
@@ -197,8 +286,14 @@ fn rules(doc: &PlanDoc, out: &mut String) {
         if r.per_host {
             line.push_str("; judged per host");
         }
-        if r.breach.as_deref().is_some_and(|b| b.contains("baseline")) || r.warn.as_deref().is_some_and(|w| w.contains("baseline")) {
-            let _ = write!(line, "; baseline over the {} before wave 1", r.baseline_window);
+        if r.breach.as_deref().is_some_and(|b| b.contains("baseline"))
+            || r.warn.as_deref().is_some_and(|w| w.contains("baseline"))
+        {
+            let _ = write!(
+                line,
+                "; baseline over the {} before wave 1",
+                r.baseline_window
+            );
         }
         let _ = writeln!(out, "  {} ({}): {line}", r.name, r.unit);
         let query = expand_query(&r.query, |name| match name {
@@ -209,21 +304,39 @@ fn rules(doc: &PlanDoc, out: &mut String) {
         let _ = writeln!(out, "    {query}");
     }
     for a in &doc.alerts {
-        let m: Vec<String> = a.matchers.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
-        let _ = writeln!(out, "  alert gate {}: firing alerts with {} → {} fault", a.name, m.join(", "), a.severity);
+        let m: Vec<String> = a
+            .matchers
+            .iter()
+            .map(|(k, v)| format!("{k}=\"{v}\""))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  alert gate {}: firing alerts with {} → {} fault",
+            a.name,
+            m.join(", "),
+            a.severity
+        );
     }
 }
 
 fn people(doc: &PlanDoc, out: &mut String) {
     if doc.notify.is_empty() {
-        let _ = writeln!(out, "\nnotifications: no channel; status updates are written in the cockpit and sent by hand");
+        let _ = writeln!(
+            out,
+            "\nnotifications: no channel; status updates are written in the cockpit and sent by hand"
+        );
     } else {
         let _ = writeln!(out, "\nnotifications:");
         for n in &doc.notify {
             let _ = writeln!(
                 out,
                 "  {} ({}, {}): {} · faults from {} · {}",
-                n.name, n.kind, n.audience, n.on.join(", "), n.min_severity, n.target
+                n.name,
+                n.kind,
+                n.audience,
+                n.on.join(", "),
+                n.min_severity,
+                n.target
             );
         }
     }
@@ -237,7 +350,11 @@ fn people(doc: &PlanDoc, out: &mut String) {
         }
     }
     let c = &doc.contacts;
-    let contacts = [("vendor support", &c.vendor_support), ("escalation", &c.escalation), ("traffic switch", &c.traffic_switch)];
+    let contacts = [
+        ("vendor support", &c.vendor_support),
+        ("escalation", &c.escalation),
+        ("traffic switch", &c.traffic_switch),
+    ];
     if contacts.iter().any(|(_, v)| v.is_some()) {
         let _ = writeln!(out, "\ncontacts:");
         for (label, v) in contacts {
@@ -263,8 +380,14 @@ mod tests {
     #[test]
     fn long_host_regexes_are_shortened_for_reading() {
         let hosts: Vec<String> = (1..=10).map(|i| format!("web-{i:03}")).collect();
-        assert_eq!(short_alternation(&hosts), "(?:web-001|web-002|web-003|…+7 more)");
-        assert_eq!(short_alternation(&hosts[..4]), regex_alternation(&hosts[..4]));
+        assert_eq!(
+            short_alternation(&hosts),
+            "(?:web-001|web-002|web-003|…+7 more)"
+        );
+        assert_eq!(
+            short_alternation(&hosts[..4]),
+            regex_alternation(&hosts[..4])
+        );
     }
 
     #[test]
@@ -275,7 +398,12 @@ mod tests {
 
     #[test]
     fn argv_words_with_spaces_are_quoted() {
-        let argv = vec!["sh".to_string(), "-c".into(), "echo it's done".into(), "web-001".into()];
+        let argv = vec![
+            "sh".to_string(),
+            "-c".into(),
+            "echo it's done".into(),
+            "web-001".into(),
+        ];
         assert_eq!(shell_words(&argv), r"sh -c 'echo it'\''s done' web-001");
     }
 }

@@ -14,7 +14,9 @@ use super::values::Ctx;
 pub fn valid_host_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('-')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
 /// A problem in one host line: byte offset within the line, message, fix.
@@ -49,7 +51,8 @@ fn parse_line(line: &str) -> Option<Result<(Host, usize), LineError>> {
             return Some(Err(LineError {
                 at,
                 message: format!("`{word}` after host `{name}` is not a label"),
-                help: "write labels as key=value (e.g. zone=a group=canary); one host per line".into(),
+                help: "write labels as key=value (e.g. zone=a group=canary); one host per line"
+                    .into(),
             }));
         };
         if k.is_empty() || v.is_empty() {
@@ -61,7 +64,13 @@ fn parse_line(line: &str) -> Option<Result<(Host, usize), LineError>> {
         }
         labels.insert(k.to_string(), v.to_string());
     }
-    Some(Ok((Host { name: name.to_string(), labels }, name_at)))
+    Some(Ok((
+        Host {
+            name: name.to_string(),
+            labels,
+        },
+        name_at,
+    )))
 }
 
 /// Where a host was written, to name both places of a duplicate.
@@ -72,13 +81,21 @@ struct Seen {
 /// Reads the fleet of `[fleet]`; `dir` is the runbook's folder. Errors go to `ctx`.
 pub fn load_fleet(fleet: Option<&S<RawFleet>>, ctx: &mut Ctx<'_>, dir: &Path) -> Option<Vec<Host>> {
     let Some(fleet) = fleet else {
-        ctx.error(0, "the runbook has no [fleet]", "add [fleet] with hosts = [\"web-001\", ...] or hosts_file = \"inventory/web.txt\"");
+        ctx.error(
+            0,
+            "the runbook has no [fleet]",
+            "add [fleet] with hosts = [\"web-001\", ...] or hosts_file = \"inventory/web.txt\"",
+        );
         return None;
     };
     let f = fleet.get_ref();
     match (&f.hosts, &f.hosts_file) {
         (Some(_), Some(file)) => {
-            ctx.error(file.span().start, "[fleet] has both `hosts` and `hosts_file`", "keep one of them: the hosts inline, or a hosts file");
+            ctx.error(
+                file.span().start,
+                "[fleet] has both `hosts` and `hosts_file`",
+                "keep one of them: the hosts inline, or a hosts file",
+            );
             None
         }
         (Some(hosts), None) => inline_hosts(hosts, ctx),
@@ -89,7 +106,11 @@ pub fn load_fleet(fleet: Option<&S<RawFleet>>, ctx: &mut Ctx<'_>, dir: &Path) ->
             None
         }
         (None, None) => {
-            ctx.error(fleet.span().start, "[fleet] names no hosts", "add hosts = [\"web-001\", ...] or hosts_file = \"inventory/web.txt\"");
+            ctx.error(
+                fleet.span().start,
+                "[fleet] names no hosts",
+                "add hosts = [\"web-001\", ...] or hosts_file = \"inventory/web.txt\"",
+            );
             None
         }
     }
@@ -97,7 +118,11 @@ pub fn load_fleet(fleet: Option<&S<RawFleet>>, ctx: &mut Ctx<'_>, dir: &Path) ->
 
 fn inline_hosts(hosts: &S<Vec<S<String>>>, ctx: &mut Ctx<'_>) -> Option<Vec<Host>> {
     if hosts.get_ref().is_empty() {
-        ctx.error(hosts.span().start, "the fleet is empty: `hosts` lists no host", "list the hosts, e.g. hosts = [\"web-001 zone=a\", \"web-002 zone=b\"]");
+        ctx.error(
+            hosts.span().start,
+            "the fleet is empty: `hosts` lists no host",
+            "list the hosts, e.g. hosts = [\"web-001 zone=a\", \"web-002 zone=b\"]",
+        );
         return None;
     }
     let before = ctx.error_count();
@@ -109,12 +134,23 @@ fn inline_hosts(hosts: &S<Vec<S<String>>>, ctx: &mut Ctx<'_>) -> Option<Vec<Host
         let src = &ctx.text[entry.span()];
         let inner = |off: usize| if src.contains('\\') { at } else { at + 1 + off };
         match parse_line(entry.get_ref()) {
-            None => ctx.error(at, "empty host entry in `hosts`", "remove it, or write a host name"),
+            None => ctx.error(
+                at,
+                "empty host entry in `hosts`",
+                "remove it, or write a host name",
+            ),
             Some(Err(e)) => ctx.error(inner(e.at), e.message, e.help),
             Some(Ok((host, off))) => {
                 if let Some(&first) = seen.get(&host.name) {
                     let (line, col) = super::diagnostic::line_col(ctx.text, first);
-                    ctx.error(inner(off), format!("duplicate host `{}`: also listed at {line}:{col}", host.name), "a host can be in the fleet only once: remove one of the two");
+                    ctx.error(
+                        inner(off),
+                        format!(
+                            "duplicate host `{}`: also listed at {line}:{col}",
+                            host.name
+                        ),
+                        "a host can be in the fleet only once: remove one of the two",
+                    );
                 } else {
                     seen.insert(host.name.clone(), inner(off));
                     out.push(host);
@@ -132,7 +168,11 @@ fn hosts_file(file: &S<String>, ctx: &mut Ctx<'_>, dir: &Path) -> Option<Vec<Hos
         Err(e) => {
             ctx.error(
                 file.span().start,
-                format!("hosts_file \"{}\" cannot be read: {e} (looked at {})", file.get_ref(), path.display()),
+                format!(
+                    "hosts_file \"{}\" cannot be read: {e} (looked at {})",
+                    file.get_ref(),
+                    path.display()
+                ),
                 "the path is relative to the runbook's folder: create the file or fix the path",
             );
             return None;
@@ -146,12 +186,24 @@ fn hosts_file(file: &S<String>, ctx: &mut Ctx<'_>, dir: &Path) -> Option<Vec<Hos
         let line_no = n + 1;
         match parse_line(line.trim_end_matches('\r')) {
             None => {}
-            Some(Err(e)) => errors.push(Diagnostic::error_at(&path, &text, line_start + e.at, e.message).with_help(e.help)),
+            Some(Err(e)) => errors.push(
+                Diagnostic::error_at(&path, &text, line_start + e.at, e.message).with_help(e.help),
+            ),
             Some(Ok((host, at))) => {
                 if let Some(first) = seen.get(&host.name) {
                     errors.push(
-                        Diagnostic::error_at(&path, &text, line_start + at, format!("duplicate host `{}`: also on line {}", host.name, first.line))
-                            .with_help("a host can be in the fleet only once: remove one of the two lines"),
+                        Diagnostic::error_at(
+                            &path,
+                            &text,
+                            line_start + at,
+                            format!(
+                                "duplicate host `{}`: also on line {}",
+                                host.name, first.line
+                            ),
+                        )
+                        .with_help(
+                            "a host can be in the fleet only once: remove one of the two lines",
+                        ),
                     );
                 } else {
                     seen.insert(host.name.clone(), Seen { line: line_no });
@@ -180,7 +232,10 @@ mod tests {
 
     #[test]
     fn host_lines_carry_labels_and_skip_comments() {
-        let (h, at) = parse_line("  web-001 zone=a group=canary # first").unwrap().ok().unwrap();
+        let (h, at) = parse_line("  web-001 zone=a group=canary # first")
+            .unwrap()
+            .ok()
+            .unwrap();
         assert_eq!(h.name, "web-001");
         assert_eq!(at, 2);
         assert_eq!(h.labels.get("group").map(String::as_str), Some("canary"));

@@ -64,8 +64,10 @@ pub fn load_str(path: &Path, text: &str, today: NaiveDate) -> Result<Loaded, Vec
         return Err(diags);
     }
     let mut ctx = Ctx::new(path, text);
-    ctx.diags.extend(schema::strip_unknown_keys(root.get_mut(), path, text));
-    ctx.diags.extend(secrets::find_secrets(root.get_ref(), path, text));
+    ctx.diags
+        .extend(schema::strip_unknown_keys(root.get_mut(), path, text));
+    ctx.diags
+        .extend(secrets::find_secrets(root.get_ref(), path, text));
     let before = ctx.error_count();
     let raw = deserialize_sections(root.get_ref(), &mut ctx);
     let checked = if ctx.error_count() > before {
@@ -77,9 +79,12 @@ pub fn load_str(path: &Path, text: &str, today: NaiveDate) -> Result<Loaded, Vec
     let mut diags = ctx.diags;
     diagnostic::sort(&mut diags);
     match checked {
-        Some(c) if !diags.iter().any(Diagnostic::is_error) => {
-            Ok(Loaded { runbook: c.runbook, warnings: diags, waves: c.waves, default_waves: c.default_waves })
-        }
+        Some(c) if !diags.iter().any(Diagnostic::is_error) => Ok(Loaded {
+            runbook: c.runbook,
+            warnings: diags,
+            waves: c.waves,
+            default_waves: c.default_waves,
+        }),
         _ => Err(diags),
     }
 }
@@ -90,20 +95,25 @@ fn deserialize_sections(root: &DeTable<'_>, ctx: &mut Ctx<'_>) -> RawRunbook {
     let mut raw = RawRunbook::default();
     for (key, value) in root.iter() {
         let parts: Vec<Spanned<DeValue<'_>>> = match value.get_ref() {
-            DeValue::Array(items) if !items.is_empty() && items.iter().all(|i| i.get_ref().is_table()) => items
-                .iter()
-                .map(|item| {
-                    let mut one = DeArray::new();
-                    one.push(item.clone());
-                    Spanned::new(value.span(), DeValue::Array(one))
-                })
-                .collect(),
+            DeValue::Array(items)
+                if !items.is_empty() && items.iter().all(|i| i.get_ref().is_table()) =>
+            {
+                items
+                    .iter()
+                    .map(|item| {
+                        let mut one = DeArray::new();
+                        one.push(item.clone());
+                        Spanned::new(value.span(), DeValue::Array(one))
+                    })
+                    .collect()
+            }
             _ => vec![value.clone()],
         };
         for part in parts {
             let mut single = DeTable::new();
             single.insert(key.clone(), part);
-            let de = ValueDeserializer::from(Spanned::new(0..text_len(ctx), DeValue::Table(single)));
+            let de =
+                ValueDeserializer::from(Spanned::new(0..text_len(ctx), DeValue::Table(single)));
             match RawRunbook::deserialize(de) {
                 Ok(section) => raw.absorb(section),
                 Err(e) => ctx.diags.push(type_error(root, &e, ctx.file, ctx.text)),
@@ -126,26 +136,47 @@ fn type_error(root: &DeTable<'_>, e: &toml::de::Error, file: &Path, text: &str) 
         e.message().to_string()
     };
     let Some((key, place)) = schema::locate(root, at) else {
-        return Diagnostic::error_at(file, text, at, detail).with_help("see docs/runbook.md for the type of each key");
+        return Diagnostic::error_at(file, text, at, detail)
+            .with_help("see docs/runbook.md for the type of each key");
     };
-    Diagnostic::error_at(file, text, at, format!("`{key}` {place}: {detail}")).with_help(type_help(&key))
+    Diagnostic::error_at(file, text, at, format!("`{key}` {place}: {detail}"))
+        .with_help(type_help(&key))
 }
 
 fn type_help(key: &str) -> String {
     match key {
-        "soak" | "timeout" | "interval" | "for" | "baseline_window" | "downtime_budget"
-        | "rollback_start_within" | "restore_within" | "status_update_every" => {
+        "soak"
+        | "timeout"
+        | "interval"
+        | "for"
+        | "baseline_window"
+        | "downtime_budget"
+        | "rollback_start_within"
+        | "restore_within"
+        | "status_update_every" => {
             format!("write a duration in quotes, e.g. {key} = \"15m\"")
         }
         "reviewed" => "write a bare TOML date, without quotes: reviewed = 2026-10-01".into(),
-        "run" | "command" => format!("write an argv array: {key} = [\"./scripts/upgrade.sh\", \"{{host}}\"]"),
+        "run" | "command" => {
+            format!("write an argv array: {key} = [\"./scripts/upgrade.sh\", \"{{host}}\"]")
+        }
         "size" => "write a percentage like \"10%\", a host count like 25, or \"rest\"".into(),
         "max_failed" => "write a host count like 2 or a percentage like \"10%\"".into(),
-        "max_failed_total" | "parallel" | "forks" => format!("write a whole number without quotes: {key} = 5"),
-        "host_kind" | "host_kinds" => "write a text or a list: host_kind = \"linux\" or [\"linux\", \"database\"]".into(),
-        "hosts" | "targets" | "to" | "on" | "tags" => format!("write a list of texts: {key} = [\"...\", \"...\"]"),
-        "per_host" | "shell" | "shell_acknowledged" => format!("write true or false, without quotes: {key} = true"),
-        "checklist" => "write a list of texts or { text = \"...\", phase = \"each-wave\" } items".into(),
+        "max_failed_total" | "parallel" | "forks" => {
+            format!("write a whole number without quotes: {key} = 5")
+        }
+        "host_kind" | "host_kinds" => {
+            "write a text or a list: host_kind = \"linux\" or [\"linux\", \"database\"]".into()
+        }
+        "hosts" | "targets" | "to" | "on" | "tags" => {
+            format!("write a list of texts: {key} = [\"...\", \"...\"]")
+        }
+        "per_host" | "shell" | "shell_acknowledged" => {
+            format!("write true or false, without quotes: {key} = true")
+        }
+        "checklist" => {
+            "write a list of texts or { text = \"...\", phase = \"each-wave\" } items".into()
+        }
         "select" | "match" | "env" | "headers" | "extra_vars" | "templates" => {
             format!("write a table of texts: {key} = {{ name = \"value\" }}")
         }
@@ -179,17 +210,24 @@ run = ["true", "{host}"]
     fn a_small_runbook_loads_with_the_low_risk_default_waves() {
         let l = load_str(Path::new("r.toml"), GOOD, today()).unwrap();
         assert!(l.default_waves);
-        assert_eq!(l.waves.iter().map(|w| w.hosts.len()).collect::<Vec<_>>(), [2, 2]);
+        assert_eq!(
+            l.waves.iter().map(|w| w.hosts.len()).collect::<Vec<_>>(),
+            [2, 2]
+        );
         assert!(l.warnings.is_empty(), "{:?}", l.warnings);
     }
 
     #[test]
     fn type_errors_in_two_sections_are_both_reported() {
-        let text = GOOD.replace("reviewed = 2026-11-01", "reviewed = \"2026-11-01\"") + "[[wave]]\nsize = true\n";
+        let text = GOOD.replace("reviewed = 2026-11-01", "reviewed = \"2026-11-01\"")
+            + "[[wave]]\nsize = true\n";
         let err = load_str(Path::new("r.toml"), &text, today()).unwrap_err();
         let msgs: Vec<String> = err.iter().map(ToString::to_string).collect();
         assert_eq!(msgs.len(), 2, "{msgs:#?}");
-        assert!(msgs[0].contains("`reviewed` in [plan]") && msgs[0].contains("without quotes"), "{msgs:#?}");
+        assert!(
+            msgs[0].contains("`reviewed` in [plan]") && msgs[0].contains("without quotes"),
+            "{msgs:#?}"
+        );
         assert!(msgs[1].contains("`size` in [[wave]]"), "{msgs:#?}");
     }
 

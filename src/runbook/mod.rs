@@ -7,15 +7,18 @@ pub mod hosts;
 pub mod load;
 pub mod model;
 pub mod placeholders;
+pub mod plan_build;
 pub mod plan_doc;
 pub mod policy;
 pub mod raw;
+pub mod raw_watch;
 pub mod schema;
 pub mod secrets;
 pub mod validate;
 pub mod validate_people;
 pub mod validate_steps;
 pub mod validate_watch;
+pub mod validate_waves;
 pub mod values;
 pub mod waves;
 

@@ -42,10 +42,15 @@ pub fn scan_step(arg: &str) -> Result<Vec<Found>, BraceError> {
                 let Some(len) = arg[i + 1..].find('}') else {
                     return Err(BraceError {
                         offset: i,
-                        message: "unclosed `{`: close the placeholder, or write `{{` for a literal brace".into(),
+                        message:
+                            "unclosed `{`: close the placeholder, or write `{{` for a literal brace"
+                                .into(),
                     });
                 };
-                found.push(Found { name: arg[i + 1..i + 1 + len].to_string(), offset: i });
+                found.push(Found {
+                    name: arg[i + 1..i + 1 + len].to_string(),
+                    offset: i,
+                });
                 i += len + 2;
             }
             b'}' => {
@@ -68,9 +73,15 @@ pub fn scan_query(query: &str) -> Vec<Found> {
     while let Some(rel) = query[from..].find('{') {
         let start = from + rel;
         let rest = &query[start + 1..];
-        let len = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+        let len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
         if len > 0 && rest.as_bytes().get(len) == Some(&b'}') {
-            found.push(Found { name: rest[..len].to_string(), offset: start });
+            found.push(Found {
+                name: rest[..len].to_string(),
+                offset: start,
+            });
             from = start + len + 2;
         } else {
             from = start + 1;
@@ -118,7 +129,9 @@ pub fn regex_alternation(hosts: &[String]) -> String {
             host.chars()
                 .map(|c| match c {
                     c if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':') => c.to_string(),
-                    '.' | '*' | '+' | '?' | '(' | ')' | '{' | '}' | '|' | '$' | '/' | ' ' => format!("[{c}]"),
+                    '.' | '*' | '+' | '?' | '(' | ')' | '{' | '}' | '|' | '$' | '/' | ' ' => {
+                        format!("[{c}]")
+                    }
                     c => format!("\\x{{{:x}}}", c as u32),
                 })
                 .collect()
@@ -164,7 +177,12 @@ mod tests {
         assert_eq!(names(&f), ["hosts", "wave"]);
         assert_eq!(f[0].offset, 8);
         assert!(scan_step("awk {print}").unwrap()[0].name == "print");
-        assert!(scan_step("a {host").unwrap_err().message.contains("unclosed"));
+        assert!(
+            scan_step("a {host")
+                .unwrap_err()
+                .message
+                .contains("unclosed")
+        );
         assert!(scan_step("a }").unwrap_err().message.contains("stray"));
     }
 
@@ -177,7 +195,9 @@ mod tests {
 
     #[test]
     fn query_expansion_leaves_unknown_names() {
-        let q = expand_query(r#"up{instance=~"{upgraded}"}"#, |n| (n == "upgraded").then(|| "a|b".into()));
+        let q = expand_query(r#"up{instance=~"{upgraded}"}"#, |n| {
+            (n == "upgraded").then(|| "a|b".into())
+        });
         assert_eq!(q, r#"up{instance=~"a|b"}"#);
     }
 
@@ -191,9 +211,16 @@ mod tests {
     #[test]
     fn alternation_and_expansion_agree_with_what_a_run_queries() {
         use crate::metrics::HostSets;
-        let waves = vec![vec!["web.1".to_string(), "web-2".into()], vec!["web-3".into()], vec!["db:1".into()]];
+        let waves = vec![
+            vec!["web.1".to_string(), "web-2".into()],
+            vec!["web-3".into()],
+            vec!["db:1".into()],
+        ];
         for hosts in &waves {
-            assert_eq!(regex_alternation(hosts), crate::metrics::placeholders::regex_alternation(hosts));
+            assert_eq!(
+                regex_alternation(hosts),
+                crate::metrics::placeholders::regex_alternation(hosts)
+            );
         }
         let q = r#"x{instance=~"{upgraded}:8080"} / y{instance=~"{pending}"} + z{i=~"{wave}"} + up{instance=~"{host}"}"#;
         let sets = HostSets {
@@ -201,7 +228,10 @@ mod tests {
             wave: waves[1].clone(),
             pending: waves[2].clone(),
         };
-        assert_eq!(expand_query_at_wave(q, &waves, 2), crate::metrics::placeholders::expand(q, &sets));
+        assert_eq!(
+            expand_query_at_wave(q, &waves, 2),
+            crate::metrics::placeholders::expand(q, &sets)
+        );
     }
 
     #[test]

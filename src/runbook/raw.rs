@@ -10,6 +10,8 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::value::Datetime;
 
+pub use super::raw_watch::{RawAlert, RawPrometheus, RawScrape, RawWatch};
+
 /// A value with its byte range in the runbook.
 pub type S<T> = Spanned<T>;
 
@@ -237,80 +239,6 @@ pub struct RawStep {
     pub forks: Option<S<i64>>,
 }
 
-/// `[prometheus]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPrometheus {
-    /// Base URL.
-    pub url: Option<S<String>>,
-    /// Duration text.
-    pub interval: Option<S<String>>,
-    /// Duration text.
-    pub timeout: Option<S<String>>,
-    /// Env var with a bearer token.
-    pub bearer_token_env: Option<S<String>>,
-    /// File with a bearer token.
-    pub bearer_token_file: Option<S<String>>,
-    /// Basic auth user.
-    pub basic_user: Option<S<String>>,
-    /// Env var with the basic auth password.
-    pub basic_password_env: Option<S<String>>,
-    /// Extra headers (no secrets).
-    pub headers: Option<BTreeMap<String, S<String>>>,
-}
-
-/// `[scrape]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawScrape {
-    /// `/metrics` URLs.
-    pub targets: Option<S<Vec<S<String>>>>,
-    /// Duration text.
-    pub interval: Option<S<String>>,
-    /// Duration text.
-    pub timeout: Option<S<String>>,
-}
-
-/// `[[watch]]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawWatch {
-    /// Panel title and rule name.
-    pub name: Option<S<String>>,
-    /// PromQL with placeholders.
-    pub query: Option<S<String>>,
-    /// Display unit.
-    pub unit: Option<S<String>>,
-    /// Threshold text.
-    pub warn: Option<S<String>>,
-    /// Threshold text.
-    pub breach: Option<S<String>>,
-    /// Duration text.
-    #[serde(rename = "for")]
-    pub for_: Option<S<String>>,
-    /// minor | functional | severe.
-    pub severity: Option<S<String>>,
-    /// breach | hold | ignore.
-    pub no_data: Option<S<String>>,
-    /// Judge each upgraded host on its own.
-    pub per_host: Option<S<bool>>,
-    /// Duration text.
-    pub baseline_window: Option<S<String>>,
-}
-
-/// `[[alerts]]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAlert {
-    /// Display name.
-    pub name: Option<S<String>>,
-    /// Label matchers.
-    #[serde(rename = "match")]
-    pub matchers: Option<S<BTreeMap<String, String>>>,
-    /// minor | functional | severe.
-    pub severity: Option<S<String>>,
-}
-
 /// `[roles]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -410,8 +338,14 @@ mod tests {
         let plan = raw.plan.unwrap().into_inner();
         let name = plan.name.unwrap();
         assert_eq!(&text[name.span()], "\"x\"");
-        assert_eq!(plan.host_kind.unwrap().into_inner().to_vec(), vec!["linux", "database"]);
-        assert_eq!(plan.reviewed.unwrap().into_inner().to_string(), "2026-10-01");
+        assert_eq!(
+            plan.host_kind.unwrap().into_inner().to_vec(),
+            vec!["linux", "database"]
+        );
+        assert_eq!(
+            plan.reviewed.unwrap().into_inner().to_string(),
+            "2026-10-01"
+        );
         let size = raw.wave[1].get_ref().size.clone().unwrap();
         assert_eq!(size.get_ref(), &NumOrText::Num(25));
         assert_eq!(&text[size.span()], "25");
@@ -420,13 +354,25 @@ mod tests {
 
     #[test]
     fn checklist_items_are_texts_or_tables() {
-        let text = "[roles.commander]\nchecklist = [\"a\", { text = \"b\", phase = \"each-wave\" }]\n";
+        let text =
+            "[roles.commander]\nchecklist = [\"a\", { text = \"b\", phase = \"each-wave\" }]\n";
         let raw: RawRunbook = toml::from_str(text).unwrap();
-        let items = raw.roles.unwrap().into_inner().commander.unwrap().into_inner().checklist.unwrap();
+        let items = raw
+            .roles
+            .unwrap()
+            .into_inner()
+            .commander
+            .unwrap()
+            .into_inner()
+            .checklist
+            .unwrap();
         assert_eq!(items[0].get_ref(), &RawItem::Text("a".into()));
         assert_eq!(
             items[1].get_ref(),
-            &RawItem::Full(RawItemTable { text: "b".into(), phase: Some("each-wave".into()) })
+            &RawItem::Full(RawItemTable {
+                text: "b".into(),
+                phase: Some("each-wave".into())
+            })
         );
     }
 }

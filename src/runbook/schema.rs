@@ -52,8 +52,12 @@ const POLICY: &[(&str, Shape)] = &[
     ("backups", Value),
 ];
 
-const FLEET: &[(&str, Shape)] =
-    &[("hosts", Value), ("hosts_file", Value), ("ansible_inventory", Value), ("pattern", Value)];
+const FLEET: &[(&str, Shape)] = &[
+    ("hosts", Value),
+    ("hosts_file", Value),
+    ("ansible_inventory", Value),
+    ("pattern", Value),
+];
 
 const WAVE: &[(&str, Shape)] = &[
     ("name", Value),
@@ -146,8 +150,11 @@ const NOTIFY: &[(&str, Shape)] = &[
     ("templates", Free),
 ];
 
-const CONTACTS: &[(&str, Shape)] =
-    &[("vendor_support", Value), ("escalation", Value), ("traffic_switch", Value)];
+const CONTACTS: &[(&str, Shape)] = &[
+    ("vendor_support", Value),
+    ("escalation", Value),
+    ("traffic_switch", Value),
+];
 
 /// The top level of a runbook.
 pub const ROOT: &[(&str, Shape)] = &[
@@ -186,20 +193,26 @@ impl Place {
             Place::Root => "at the top level".into(),
             Place::Table(path) => format!("in [{path}]"),
             Place::ArrayItem { key, parent: None } => format!("in [[{key}]]"),
-            Place::ArrayItem { key, parent: Some(p) } => format!("in a `{key}` item of [{p}]"),
+            Place::ArrayItem {
+                key,
+                parent: Some(p),
+            } => format!("in a `{key}` item of [{p}]"),
         }
     }
     fn path(&self) -> Option<String> {
         match self {
             Place::Root => None,
             Place::Table(p) => Some(p.clone()),
-            Place::ArrayItem { key, parent } => {
-                Some(parent.as_ref().map_or(key.clone(), |p| format!("{p}.{key}")))
-            }
+            Place::ArrayItem { key, parent } => Some(
+                parent
+                    .as_ref()
+                    .map_or(key.clone(), |p| format!("{p}.{key}")),
+            ),
         }
     }
     fn child(&self, key: &str) -> String {
-        self.path().map_or(key.to_string(), |p| format!("{p}.{key}"))
+        self.path()
+            .map_or(key.to_string(), |p| format!("{p}.{key}"))
     }
 }
 
@@ -239,8 +252,10 @@ fn walk(
                 walk(t, sub, &Place::Table(place.child(name)), file, text, out)
             }
             (Array(Table(sub)), DeValue::Array(items)) => {
-                let item_place =
-                    Place::ArrayItem { key: name.to_string(), parent: place.path() };
+                let item_place = Place::ArrayItem {
+                    key: name.to_string(),
+                    parent: place.path(),
+                };
                 for item in items.iter_mut() {
                     if let DeValue::Table(t) = item.get_mut() {
                         walk(t, sub, &item_place, file, text, out);
@@ -272,7 +287,10 @@ fn locate_in(table: &DeTable<'_>, at: usize, place: &Place) -> Option<(String, S
                 }
             }
             DeValue::Array(items) => {
-                let item_place = Place::ArrayItem { key: name.to_string(), parent: place.path() };
+                let item_place = Place::ArrayItem {
+                    key: name.to_string(),
+                    parent: place.path(),
+                };
                 for item in items.iter() {
                     if let DeValue::Table(t) = item.get_ref() {
                         if let Some(found) = locate_in(t, at, &item_place) {
@@ -305,7 +323,12 @@ mod tests {
 
     fn sorted(mut v: Vec<String>) -> Vec<String> {
         v.sort_by_key(|d| {
-            let pos: Vec<usize> = d.split(':').skip(2).take(2).filter_map(|n| n.parse().ok()).collect();
+            let pos: Vec<usize> = d
+                .split(':')
+                .skip(2)
+                .take(2)
+                .filter_map(|n| n.parse().ok())
+                .collect();
             pos
         });
         v
@@ -329,8 +352,13 @@ mod tests {
 
     #[test]
     fn unknown_tables_and_steps_name_the_closest_section() {
-        let got = sorted(check("[step.upgrade]\nrun = []\n[steps.upgarde]\nrun = []\n"));
-        assert_eq!(got[0], "error: r.toml:1:2: unknown table [step]\n  help: did you mean [steps]?");
+        let got = sorted(check(
+            "[step.upgrade]\nrun = []\n[steps.upgarde]\nrun = []\n",
+        ));
+        assert_eq!(
+            got[0],
+            "error: r.toml:1:2: unknown table [step]\n  help: did you mean [steps]?"
+        );
         assert_eq!(
             got[1],
             "error: r.toml:3:8: unknown table [steps.upgarde]\n  help: did you mean [steps.upgrade]?"
@@ -339,6 +367,11 @@ mod tests {
 
     #[test]
     fn free_tables_accept_any_key() {
-        assert!(check("[[wave]]\nselect = { anything = \"x\" }\n[steps.backup]\nenv = { FOO = \"1\" }\n").is_empty());
+        assert!(
+            check(
+                "[[wave]]\nselect = { anything = \"x\" }\n[steps.backup]\nenv = { FOO = \"1\" }\n"
+            )
+            .is_empty()
+        );
     }
 }

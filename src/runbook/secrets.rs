@@ -13,8 +13,14 @@ pub fn secret_in(text: &str) -> Option<&'static str> {
     let lower = text.to_ascii_lowercase();
     const HOOKS: &[(&str, &str)] = &[
         ("hooks.slack.com/", "a Slack webhook URL"),
-        ("qyapi.weixin.qq.com/cgi-bin/webhook/send?key=", "a WeCom robot URL with its key"),
-        ("oapi.dingtalk.com/robot/send?access_token=", "a DingTalk robot URL with its token"),
+        (
+            "qyapi.weixin.qq.com/cgi-bin/webhook/send?key=",
+            "a WeCom robot URL with its key",
+        ),
+        (
+            "oapi.dingtalk.com/robot/send?access_token=",
+            "a DingTalk robot URL with its token",
+        ),
         ("discord.com/api/webhooks/", "a Discord webhook URL"),
         ("webhook.office.com/", "a Teams webhook URL"),
     ];
@@ -27,7 +33,15 @@ pub fn secret_in(text: &str) -> Option<&'static str> {
             return Some("a URL with a user name and password");
         }
     }
-    for key in ["access_token=", "token=", "api_key=", "apikey=", "password=", "passwd=", "secret="] {
+    for key in [
+        "access_token=",
+        "token=",
+        "api_key=",
+        "apikey=",
+        "password=",
+        "passwd=",
+        "secret=",
+    ] {
         let mut from = 0;
         while let Some(i) = lower[from..].find(key) {
             let start = from + i;
@@ -42,7 +56,12 @@ pub fn secret_in(text: &str) -> Option<&'static str> {
             from = start + key.len();
         }
     }
-    if lower.contains("bearer ") && lower.split("bearer ").nth(1).is_some_and(|t| t.len() >= 8 && !t.starts_with('$')) {
+    if lower.contains("bearer ")
+        && lower
+            .split("bearer ")
+            .nth(1)
+            .is_some_and(|t| t.len() >= 8 && !t.starts_with('$'))
+    {
         return Some("a bearer token");
     }
     None
@@ -51,7 +70,17 @@ pub fn secret_in(text: &str) -> Option<&'static str> {
 /// True for names like `DB_PASSWORD`, `API_TOKEN`, `SECRET_KEY`.
 fn secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    ["PASSWORD", "PASSWD", "TOKEN", "SECRET", "API_KEY", "APIKEY", "PRIVATE_KEY"].iter().any(|s| upper.contains(s))
+    [
+        "PASSWORD",
+        "PASSWD",
+        "TOKEN",
+        "SECRET",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+    ]
+    .iter()
+    .any(|s| upper.contains(s))
 }
 
 /// Reports every inline secret of the runbook tree. `[[notify]] url` is left to the notify
@@ -62,7 +91,13 @@ pub fn find_secrets(root: &DeTable<'_>, file: &Path, text: &str) -> Vec<Diagnost
     out
 }
 
-fn walk<'a>(table: &'a DeTable<'_>, path: &mut Vec<&'a str>, file: &Path, text: &str, out: &mut Vec<Diagnostic>) {
+fn walk<'a>(
+    table: &'a DeTable<'_>,
+    path: &mut Vec<&'a str>,
+    file: &Path,
+    text: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     for (key, value) in table.iter() {
         let key = key.get_ref().as_ref();
         path.push(key);
@@ -71,7 +106,13 @@ fn walk<'a>(table: &'a DeTable<'_>, path: &mut Vec<&'a str>, file: &Path, text: 
     }
 }
 
-fn check<'a>(value: &'a toml::Spanned<DeValue<'_>>, path: &mut Vec<&'a str>, file: &Path, text: &str, out: &mut Vec<Diagnostic>) {
+fn check<'a>(
+    value: &'a toml::Spanned<DeValue<'_>>,
+    path: &mut Vec<&'a str>,
+    file: &Path,
+    text: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let key = path.last().copied().unwrap_or_default();
     match value.get_ref() {
         DeValue::Table(t) => walk(t, path, file, text, out),
@@ -82,13 +123,18 @@ fn check<'a>(value: &'a toml::Spanned<DeValue<'_>>, path: &mut Vec<&'a str>, fil
         }
         DeValue::String(s) => {
             // Keys that name where a secret lives hold names, not secrets.
-            if key.ends_with("_env") || key.ends_with("_file") || path.first() == Some(&"notify") && key == "url" {
+            if key.ends_with("_env")
+                || key.ends_with("_file")
+                || path.first() == Some(&"notify") && key == "url"
+            {
                 return;
             }
             let in_env = path.len() >= 2 && path[path.len() - 2] == "env";
             let what = match secret_in(s) {
                 Some(what) => what,
-                None if in_env && secret_name(key) && !s.starts_with('$') => "a secret-named environment value",
+                None if in_env && secret_name(key) && !s.starts_with('$') => {
+                    "a secret-named environment value"
+                }
                 None => return,
             };
             let place = describe(path);
@@ -99,7 +145,15 @@ fn check<'a>(value: &'a toml::Spanned<DeValue<'_>>, path: &mut Vec<&'a str>, fil
             } else {
                 "runbooks are shared and copied into journals: keep the secret in an environment variable or a 0600 file, and name that here".to_string()
             };
-            out.push(Diagnostic::error_at(file, text, value.span().start, format!("{place} holds {what}: secrets never go in the runbook")).with_help(help));
+            out.push(
+                Diagnostic::error_at(
+                    file,
+                    text,
+                    value.span().start,
+                    format!("{place} holds {what}: secrets never go in the runbook"),
+                )
+                .with_help(help),
+            );
         }
         _ => {}
     }
@@ -143,7 +197,14 @@ mod tests {
         let d = find_secrets(root.get_ref(), Path::new("r.toml"), text);
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(d.iter().all(|d| !d.to_string().contains("hunter2")));
-        assert!(d.iter().any(|d| d.message.starts_with("`url` in [prometheus]") && d.line == 5));
-        assert!(d.iter().any(|d| d.message.starts_with("`DB_PASSWORD` in [steps.upgrade.env]") && d.line == 3));
+        assert!(
+            d.iter()
+                .any(|d| d.message.starts_with("`url` in [prometheus]") && d.line == 5)
+        );
+        assert!(d.iter().any(|d| {
+            d.message
+                .starts_with("`DB_PASSWORD` in [steps.upgrade.env]")
+                && d.line == 3
+        }));
     }
 }

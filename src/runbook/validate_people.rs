@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::model::{Audience, ChannelKind, ChecklistItem, Contacts, NotifyChannel, Phase, Role, Severity};
+use super::model::{
+    Audience, ChannelKind, ChecklistItem, Contacts, NotifyChannel, Phase, Role, Severity,
+};
 use super::raw::{RawItem, RawNotify, RawRole, RawRunbook, S};
 use super::validate_steps::valid_env_name;
 use super::validate_watch::SEVERITIES;
@@ -37,7 +39,14 @@ pub const NOTIFY_EVENTS: &[&str] = &[
 ];
 
 /// Checklists, channels and contacts.
-pub fn people(raw: &RawRunbook, ctx: &mut Ctx<'_>) -> (BTreeMap<Role, Vec<ChecklistItem>>, Vec<NotifyChannel>, Contacts) {
+pub fn people(
+    raw: &RawRunbook,
+    ctx: &mut Ctx<'_>,
+) -> (
+    BTreeMap<Role, Vec<ChecklistItem>>,
+    Vec<NotifyChannel>,
+    Contacts,
+) {
     let mut checklists = BTreeMap::new();
     if let Some(roles) = &raw.roles {
         let r = roles.get_ref();
@@ -58,21 +67,37 @@ pub fn people(raw: &RawRunbook, ctx: &mut Ctx<'_>) -> (BTreeMap<Role, Vec<Checkl
         if let Some(name) = &n.get_ref().name {
             if let Some(first) = names.insert(name.get_ref().clone(), name.span().start) {
                 let (line, _) = super::diagnostic::line_col(ctx.text, first);
-                ctx.error(name.span().start, format!("channel name \"{}\" is used twice (also on line {line})", name.get_ref()), "give each [[notify]] its own name");
+                ctx.error(
+                    name.span().start,
+                    format!(
+                        "channel name \"{}\" is used twice (also on line {line})",
+                        name.get_ref()
+                    ),
+                    "give each [[notify]] its own name",
+                );
             }
         }
         channels.extend(channel(n, ctx));
     }
-    let contacts = raw.contacts.as_ref().map(|c| c.get_ref()).map_or_else(Contacts::default, |c| Contacts {
-        vendor_support: c.vendor_support.clone(),
-        escalation: c.escalation.clone(),
-        traffic_switch: c.traffic_switch.clone(),
-    });
+    let contacts = raw
+        .contacts
+        .as_ref()
+        .map(|c| c.get_ref())
+        .map_or_else(Contacts::default, |c| Contacts {
+            vendor_support: c.vendor_support.clone(),
+            escalation: c.escalation.clone(),
+            traffic_switch: c.traffic_switch.clone(),
+        });
     (checklists, channels, contacts)
 }
 
 fn checklist(role: &S<RawRole>, ctx: &mut Ctx<'_>) -> Vec<ChecklistItem> {
-    let phases = [("before", Phase::Before), ("each-wave", Phase::EachWave), ("on-fault", Phase::OnFault), ("after", Phase::After)];
+    let phases = [
+        ("before", Phase::Before),
+        ("each-wave", Phase::EachWave),
+        ("on-fault", Phase::OnFault),
+        ("after", Phase::After),
+    ];
     let mut out = Vec::new();
     for item in role.get_ref().checklist.iter().flatten() {
         let (text, phase) = match item.get_ref() {
@@ -87,7 +112,11 @@ fn checklist(role: &S<RawRole>, ctx: &mut Ctx<'_>) -> Vec<ChecklistItem> {
             }
         };
         if text.trim().is_empty() {
-            ctx.error(item.span().start, "empty checklist item", "write what to do, or remove the item");
+            ctx.error(
+                item.span().start,
+                "empty checklist item",
+                "write what to do, or remove the item",
+            );
             continue;
         }
         out.push(ChecklistItem { text, phase });
@@ -102,7 +131,11 @@ fn channel(n: &S<RawNotify>, ctx: &mut Ctx<'_>) -> Option<NotifyChannel> {
     let name = match &r.name {
         Some(v) => ctx.non_empty(v, "name"),
         None => {
-            ctx.error(header, "[[notify]] has no `name`", "add name = \"ops-chat\"");
+            ctx.error(
+                header,
+                "[[notify]] has no `name`",
+                "add name = \"ops-chat\"",
+            );
             None
         }
     };
@@ -117,7 +150,11 @@ fn channel(n: &S<RawNotify>, ctx: &mut Ctx<'_>) -> Option<NotifyChannel> {
     let kind = match &r.kind {
         Some(k) => ctx.choice(k, "kind", &kinds),
         None => {
-            ctx.error(header, "[[notify]] has no `kind`", "add kind = \"slack\" (or webhook, wecom, dingtalk, command, email)");
+            ctx.error(
+                header,
+                "[[notify]] has no `kind`",
+                "add kind = \"slack\" (or webhook, wecom, dingtalk, command, email)",
+            );
             None
         }
     };
@@ -136,33 +173,61 @@ fn channel(n: &S<RawNotify>, ctx: &mut Ctx<'_>) -> Option<NotifyChannel> {
     });
     let secret_env = r.secret_env.as_ref().map(|v| {
         if !valid_env_name(v.get_ref()) {
-            ctx.error(v.span().start, "`secret_env` must name an environment variable", "write the variable's name, e.g. secret_env = \"RIPCORD_DINGTALK_SECRET\"");
+            ctx.error(
+                v.span().start,
+                "`secret_env` must name an environment variable",
+                "write the variable's name, e.g. secret_env = \"RIPCORD_DINGTALK_SECRET\"",
+            );
         }
         v.get_ref().clone()
     });
     let url_file = r.url_file.as_ref().map(|v| v.get_ref().clone());
-    let command: Vec<String> = r.command.iter().flat_map(|c| c.get_ref().iter().map(|a| a.get_ref().clone())).collect();
+    let command: Vec<String> = r
+        .command
+        .iter()
+        .flat_map(|c| c.get_ref().iter().map(|a| a.get_ref().clone()))
+        .collect();
     match kind {
-        Some(ChannelKind::Slack | ChannelKind::Webhook | ChannelKind::Wecom | ChannelKind::Dingtalk) => {
+        Some(
+            ChannelKind::Slack | ChannelKind::Webhook | ChannelKind::Wecom | ChannelKind::Dingtalk,
+        ) => {
             if url_env.is_none() && url_file.is_none() && r.url.is_none() {
                 ctx.error(header, "this [[notify]] channel has no `url_env` or `url_file`", "name where the webhook URL comes from: url_env = \"RIPCORD_SLACK_URL\" or url_file = \"...\"");
             }
             if let (Some(_), Some(f)) = (&r.url_env, &r.url_file) {
-                ctx.error(f.span().start, "[[notify]] has both `url_env` and `url_file`", "keep one place for the URL");
+                ctx.error(
+                    f.span().start,
+                    "[[notify]] has both `url_env` and `url_file`",
+                    "keep one place for the URL",
+                );
             }
         }
         Some(ChannelKind::Command) if command.is_empty() || command[0].trim().is_empty() => {
             let at = r.command.as_ref().map_or(header, |c| c.span().start);
-            ctx.error(at, "a kind = \"command\" channel needs a `command`", "add command = [\"./scripts/page.sh\"]: the message comes on standard input");
+            ctx.error(
+                at,
+                "a kind = \"command\" channel needs a `command`",
+                "add command = [\"./scripts/page.sh\"]: the message comes on standard input",
+            );
         }
         Some(ChannelKind::Email) => {
             for (missing, example) in [
                 (r.smtp.is_none(), "smtp = \"127.0.0.1:25\""),
-                (r.to.as_ref().is_none_or(Vec::is_empty), "to = [\"ops@example.com\"]"),
+                (
+                    r.to.as_ref().is_none_or(Vec::is_empty),
+                    "to = [\"ops@example.com\"]",
+                ),
                 (r.from.is_none(), "from = \"ripcord@example.com\""),
             ] {
                 if missing {
-                    ctx.error(header, format!("a kind = \"email\" channel needs {}", example.split(' ').next().unwrap_or_default()), format!("add {example}"));
+                    ctx.error(
+                        header,
+                        format!(
+                            "a kind = \"email\" channel needs {}",
+                            example.split(' ').next().unwrap_or_default()
+                        ),
+                        format!("add {example}"),
+                    );
                 }
             }
         }
@@ -180,9 +245,16 @@ fn channel(n: &S<RawNotify>, ctx: &mut Ctx<'_>) -> Option<NotifyChannel> {
     if r.on.is_none() {
         on.push("status_update".to_string());
     }
-    let min_severity = r.min_severity.as_ref().map_or(Some(Severity::Minor), |s| ctx.choice(s, "min_severity", SEVERITIES));
-    let audiences = [("internal", Audience::Internal), ("external", Audience::External)];
-    let audience = r.audience.as_ref().map_or(Some(Audience::Internal), |s| ctx.choice(s, "audience", &audiences));
+    let min_severity = r.min_severity.as_ref().map_or(Some(Severity::Minor), |s| {
+        ctx.choice(s, "min_severity", SEVERITIES)
+    });
+    let audiences = [
+        ("internal", Audience::Internal),
+        ("external", Audience::External),
+    ];
+    let audience = r.audience.as_ref().map_or(Some(Audience::Internal), |s| {
+        ctx.choice(s, "audience", &audiences)
+    });
     let mut templates = BTreeMap::new();
     for (event, text) in r.templates.iter().flatten() {
         if !NOTIFY_EVENTS.contains(&event.as_str()) {

@@ -3,18 +3,22 @@
 
 use std::collections::BTreeMap;
 
+use super::diagnostic::closest;
 use super::duration::Span;
 use super::model::{Per, Risk, StepName, StepRunner, StepSpec};
 use super::placeholders::{STEP_PLACEHOLDERS, scan_step, source_offset};
 use super::raw::{RawStep, RawSteps, S};
 use super::values::Ctx;
-use super::diagnostic::closest;
 
 /// Timeout of a step that names none.
 pub const DEFAULT_TIMEOUT: Span = Span::from_mins(30);
 
 /// Checks every step; `None` when any is invalid. `risk` is `None` when `[plan]` is broken.
-pub fn steps(raw: Option<&S<RawSteps>>, risk: Option<Risk>, ctx: &mut Ctx<'_>) -> Option<BTreeMap<StepName, StepSpec>> {
+pub fn steps(
+    raw: Option<&S<RawSteps>>,
+    risk: Option<Risk>,
+    ctx: &mut Ctx<'_>,
+) -> Option<BTreeMap<StepName, StepSpec>> {
     let before = ctx.error_count();
     let at = raw.map_or(0, |r| r.span().start);
     let empty = RawSteps::default();
@@ -35,7 +39,11 @@ pub fn steps(raw: Option<&S<RawSteps>>, risk: Option<Risk>, ctx: &mut Ctx<'_>) -
         }
     }
     if s.upgrade.is_none() {
-        ctx.error(at, "the runbook has no [steps.upgrade]", "add [steps.upgrade] with run = [\"./scripts/upgrade.sh\", \"{host}\"] and a timeout");
+        ctx.error(
+            at,
+            "the runbook has no [steps.upgrade]",
+            "add [steps.upgrade] with run = [\"./scripts/upgrade.sh\", \"{host}\"] and a timeout",
+        );
     }
     if let (None, Some(r @ (Risk::High | Risk::Medium))) = (&s.rollback, risk) {
         ctx.error(
@@ -60,7 +68,10 @@ fn step(name: StepName, raw: &S<RawStep>, ctx: &mut Ctx<'_>) -> Option<StepSpec>
     let r = raw.get_ref();
     let table = format!("[steps.{}]", name.as_str());
     let kinds = [("command", false), ("ansible", true)];
-    let ansible = r.kind.as_ref().map_or(Some(false), |k| ctx.choice(k, "kind", &kinds))?;
+    let ansible = r
+        .kind
+        .as_ref()
+        .map_or(Some(false), |k| ctx.choice(k, "kind", &kinds))?;
     let per = match &r.per {
         Some(p) => ctx.choice(p, "per", &[("host", Per::Host), ("wave", Per::Wave)]),
         None if ansible => Some(Per::Wave),
@@ -70,7 +81,11 @@ fn step(name: StepName, raw: &S<RawStep>, ctx: &mut Ctx<'_>) -> Option<StepSpec>
     let mut env = BTreeMap::new();
     for (key, value) in r.env.iter().flatten() {
         if !valid_env_name(key) {
-            ctx.error(value.span().start, format!("`{key}` in `env` of {table} is not an environment variable name"), "use letters, digits and _ (not starting with a digit), e.g. DEPLOY_TAG");
+            ctx.error(
+                value.span().start,
+                format!("`{key}` in `env` of {table} is not an environment variable name"),
+                "use letters, digits and _ (not starting with a digit), e.g. DEPLOY_TAG",
+            );
         }
         env.insert(key.clone(), value.get_ref().clone());
     }
@@ -82,7 +97,10 @@ fn step(name: StepName, raw: &S<RawStep>, ctx: &mut Ctx<'_>) -> Option<StepSpec>
     let shell = r.shell.as_ref().is_some_and(|s| *s.get_ref());
     if let Some(per) = per {
         // A shell line is never expanded (see `command_runner`); its later elements are.
-        let texts = r.run.iter().flat_map(|v| v.get_ref().iter().skip(usize::from(shell)))
+        let texts = r
+            .run
+            .iter()
+            .flat_map(|v| v.get_ref().iter().skip(usize::from(shell)))
             .chain(r.extra_vars.iter().flat_map(|e| e.values()))
             .chain(r.playbook.iter());
         for text in texts {
@@ -92,20 +110,49 @@ fn step(name: StepName, raw: &S<RawStep>, ctx: &mut Ctx<'_>) -> Option<StepSpec>
     if ctx.error_count() != before {
         return None;
     }
-    Some(StepSpec { name, runner: runner?, timeout, per: per?, env })
+    Some(StepSpec {
+        name,
+        runner: runner?,
+        timeout,
+        per: per?,
+        env,
+    })
 }
 
-fn command_runner(r: &RawStep, table: &str, header: usize, ctx: &mut Ctx<'_>) -> Option<StepRunner> {
-    for key in [r.playbook.as_ref().map(|v| ("playbook", v.span().start)), r.inventory.as_ref().map(|v| ("inventory", v.span().start))].into_iter().flatten() {
-        ctx.error(key.1, format!("`{}` in {table} is only for kind = \"ansible\"", key.0), "add kind = \"ansible\", or remove it");
+fn command_runner(
+    r: &RawStep,
+    table: &str,
+    header: usize,
+    ctx: &mut Ctx<'_>,
+) -> Option<StepRunner> {
+    for key in [
+        r.playbook.as_ref().map(|v| ("playbook", v.span().start)),
+        r.inventory.as_ref().map(|v| ("inventory", v.span().start)),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        ctx.error(
+            key.1,
+            format!("`{}` in {table} is only for kind = \"ansible\"", key.0),
+            "add kind = \"ansible\", or remove it",
+        );
     }
     let Some(run) = &r.run else {
-        ctx.error(header, format!("{table} has no `run`"), "add the command as an argv array, e.g. run = [\"./scripts/upgrade.sh\", \"{host}\"]");
+        ctx.error(
+            header,
+            format!("{table} has no `run`"),
+            "add the command as an argv array, e.g. run = [\"./scripts/upgrade.sh\", \"{host}\"]",
+        );
         return None;
     };
     let argv: Vec<String> = run.get_ref().iter().map(|a| a.get_ref().clone()).collect();
     if argv.is_empty() || argv[0].trim().is_empty() {
-        ctx.error(run.span().start, format!("`run` in {table} is an empty command"), "give at least the program: run = [\"./scripts/upgrade.sh\", \"{host}\"]");
+        ctx.error(
+            run.span().start,
+            format!("`run` in {table} is an empty command"),
+            "give at least the program: run = [\"./scripts/upgrade.sh\", \"{host}\"]",
+        );
         return None;
     }
     let shell = r.shell.as_ref().is_some_and(|s| *s.get_ref());
@@ -135,25 +182,47 @@ fn command_runner(r: &RawStep, table: &str, header: usize, ctx: &mut Ctx<'_>) ->
     Some(StepRunner::Command { argv, shell })
 }
 
-fn ansible_runner(r: &RawStep, table: &str, header: usize, ctx: &mut Ctx<'_>) -> Option<StepRunner> {
+fn ansible_runner(
+    r: &RawStep,
+    table: &str,
+    header: usize,
+    ctx: &mut Ctx<'_>,
+) -> Option<StepRunner> {
     if let Some(run) = &r.run {
-        ctx.error(run.span().start, format!("{table} has kind = \"ansible\" and a `run`"), "an ansible step names its playbook; remove `run`, or remove kind = \"ansible\"");
+        ctx.error(
+            run.span().start,
+            format!("{table} has kind = \"ansible\" and a `run`"),
+            "an ansible step names its playbook; remove `run`, or remove kind = \"ansible\"",
+        );
     }
     if let Some(s) = &r.shell {
-        ctx.error(s.span().start, format!("`shell` in {table} does not apply to kind = \"ansible\""), "remove it");
+        ctx.error(
+            s.span().start,
+            format!("`shell` in {table} does not apply to kind = \"ansible\""),
+            "remove it",
+        );
     }
     let forks = match &r.forks {
         Some(f) => Some(ctx.count(f, "forks", 1)?),
         None => None,
     };
     let Some(playbook) = &r.playbook else {
-        ctx.error(header, format!("{table} has kind = \"ansible\" but no `playbook`"), "add playbook = \"ansible/upgrade.yml\" (relative to the runbook)");
+        ctx.error(
+            header,
+            format!("{table} has kind = \"ansible\" but no `playbook`"),
+            "add playbook = \"ansible/upgrade.yml\" (relative to the runbook)",
+        );
         return None;
     };
     Some(StepRunner::Ansible {
         playbook: ctx.non_empty(playbook, "playbook")?,
         inventory: r.inventory.as_ref().map(|i| i.get_ref().clone()),
-        extra_vars: r.extra_vars.iter().flatten().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect(),
+        extra_vars: r
+            .extra_vars
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+            .collect(),
         tags: r.tags.clone().unwrap_or_default(),
         forks,
     })
@@ -166,7 +235,11 @@ fn placeholders(text: &S<String>, per: Per, table: &str, ctx: &mut Ctx<'_>) {
     let found = match scan_step(text.get_ref()) {
         Ok(f) => f,
         Err(e) => {
-            ctx.error(text.span().start, format!("in {table}: {}", e.message), format!("placeholders here: {}", known()));
+            ctx.error(
+                text.span().start,
+                format!("in {table}: {}", e.message),
+                format!("placeholders here: {}", known()),
+            );
             return;
         }
     };
@@ -191,12 +264,18 @@ fn placeholders(text: &S<String>, per: Per, table: &str, ctx: &mut Ctx<'_>) {
 }
 
 fn known() -> String {
-    STEP_PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(" ")
+    STEP_PLACEHOLDERS
+        .iter()
+        .map(|p| format!("{{{p}}}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`.
 pub fn valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

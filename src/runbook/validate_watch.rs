@@ -14,14 +14,24 @@ use super::values::Ctx;
 /// Window before wave 1 over which a watch's baseline is measured, unless it names one.
 pub const DEFAULT_BASELINE_WINDOW: Span = Span::from_mins(60);
 
-pub(crate) const SEVERITIES: &[(&str, Severity)] =
-    &[("minor", Severity::Minor), ("functional", Severity::Functional), ("severe", Severity::Severe)];
+pub(crate) const SEVERITIES: &[(&str, Severity)] = &[
+    ("minor", Severity::Minor),
+    ("functional", Severity::Functional),
+    ("severe", Severity::Severe),
+];
 
 /// Checks the metric source, watches and alert gates.
-pub fn metrics(raw: &RawRunbook, ctx: &mut Ctx<'_>) -> (Option<MetricSource>, Vec<Watch>, Vec<AlertGate>) {
+pub fn metrics(
+    raw: &RawRunbook,
+    ctx: &mut Ctx<'_>,
+) -> (Option<MetricSource>, Vec<Watch>, Vec<AlertGate>) {
     let source = match (&raw.prometheus, &raw.scrape) {
         (Some(_), Some(s)) => {
-            ctx.error(s.span().start, "the runbook has both [prometheus] and [scrape]", "keep one metric source: a Prometheus server, or direct /metrics scraping");
+            ctx.error(
+                s.span().start,
+                "the runbook has both [prometheus] and [scrape]",
+                "keep one metric source: a Prometheus server, or direct /metrics scraping",
+            );
             None
         }
         (Some(p), None) => prometheus(p, ctx),
@@ -38,7 +48,14 @@ pub fn metrics(raw: &RawRunbook, ctx: &mut Ctx<'_>) -> (Option<MetricSource>, Ve
         if let Some(name) = &w.get_ref().name {
             if let Some(first) = names.insert(name.get_ref().clone(), name.span().start) {
                 let (line, _) = super::diagnostic::line_col(ctx.text, first);
-                ctx.error(name.span().start, format!("watch name \"{}\" is used twice (also on line {line})", name.get_ref()), "give each [[watch]] its own name: breaches and the report refer to it");
+                ctx.error(
+                    name.span().start,
+                    format!(
+                        "watch name \"{}\" is used twice (also on line {line})",
+                        name.get_ref()
+                    ),
+                    "give each [[watch]] its own name: breaches and the report refer to it",
+                );
             }
         }
         watches.extend(watch(w, ctx));
@@ -58,7 +75,11 @@ fn http_url(v: &S<String>, key: &str, ctx: &mut Ctx<'_>) -> Option<String> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Some(url.clone())
     } else {
-        ctx.error(v.span().start, format!("`{key}` = \"{url}\" is not an http(s) URL"), "write it like \"http://127.0.0.1:9090\"");
+        ctx.error(
+            v.span().start,
+            format!("`{key}` = \"{url}\" is not an http(s) URL"),
+            "write it like \"http://127.0.0.1:9090\"",
+        );
         None
     }
 }
@@ -66,7 +87,13 @@ fn http_url(v: &S<String>, key: &str, ctx: &mut Ctx<'_>) -> Option<String> {
 fn env_name(v: &Option<S<String>>, key: &str, ctx: &mut Ctx<'_>) -> Option<String> {
     let v = v.as_ref()?;
     if !valid_env_name(v.get_ref()) {
-        ctx.error(v.span().start, format!("`{key}` must name an environment variable"), format!("write the variable's name, e.g. {key} = \"PROM_TOKEN\"; never the secret itself"));
+        ctx.error(
+            v.span().start,
+            format!("`{key}` must name an environment variable"),
+            format!(
+                "write the variable's name, e.g. {key} = \"PROM_TOKEN\"; never the secret itself"
+            ),
+        );
     }
     Some(v.get_ref().clone())
 }
@@ -77,7 +104,11 @@ fn prometheus(p: &S<RawPrometheus>, ctx: &mut Ctx<'_>) -> Option<MetricSource> {
     let url = match &r.url {
         Some(u) => http_url(u, "url", ctx),
         None => {
-            ctx.error(p.span().start, "[prometheus] has no `url`", "add url = \"http://127.0.0.1:9090\"");
+            ctx.error(
+                p.span().start,
+                "[prometheus] has no `url`",
+                "add url = \"http://127.0.0.1:9090\"",
+            );
             None
         }
     };
@@ -90,20 +121,44 @@ fn prometheus(p: &S<RawPrometheus>, ctx: &mut Ctx<'_>) -> Option<MetricSource> {
         basic_password_env: env_name(&r.basic_password_env, "basic_password_env", ctx),
     };
     if let (Some(_), Some(f)) = (&r.bearer_token_env, &r.bearer_token_file) {
-        ctx.error(f.span().start, "[prometheus] has both bearer_token_env and bearer_token_file", "keep one place for the token");
+        ctx.error(
+            f.span().start,
+            "[prometheus] has both bearer_token_env and bearer_token_file",
+            "keep one place for the token",
+        );
     }
     if let (Some(p), None) = (&r.basic_password_env, &r.basic_user) {
-        ctx.error(p.span().start, "`basic_password_env` without `basic_user`", "add basic_user = \"ripcord\" (the user name is not a secret)");
+        ctx.error(
+            p.span().start,
+            "`basic_password_env` without `basic_user`",
+            "add basic_user = \"ripcord\" (the user name is not a secret)",
+        );
     }
     let mut headers = BTreeMap::new();
     for (k, v) in r.headers.iter().flatten() {
         let lower = k.to_ascii_lowercase();
-        if ["authorization", "cookie", "token", "key", "secret", "password"].iter().any(|s| lower.contains(s)) {
+        if [
+            "authorization",
+            "cookie",
+            "token",
+            "key",
+            "secret",
+            "password",
+        ]
+        .iter()
+        .any(|s| lower.contains(s))
+        {
             ctx.error(v.span().start, format!("header `{k}` in [prometheus] would hold a secret in the runbook"), "use bearer_token_env / bearer_token_file or basic_user + basic_password_env: secrets come from the environment or a file");
         }
         headers.insert(k.clone(), v.get_ref().clone());
     }
-    (ctx.error_count() == before).then_some(MetricSource::Prometheus { url: url?, interval, timeout, auth, headers })
+    (ctx.error_count() == before).then_some(MetricSource::Prometheus {
+        url: url?,
+        interval,
+        timeout,
+        auth,
+        headers,
+    })
 }
 
 fn scrape(s: &S<RawScrape>, ctx: &mut Ctx<'_>) -> Option<MetricSource> {
@@ -116,12 +171,24 @@ fn scrape(s: &S<RawScrape>, ctx: &mut Ctx<'_>) -> Option<MetricSource> {
                 targets.extend(http_url(target, "targets", ctx));
             }
         }
-        Some(t) => ctx.error(t.span().start, "[scrape] `targets` is empty", "list the /metrics URLs, e.g. targets = [\"http://127.0.0.1:9100/metrics\"]"),
-        None => ctx.error(s.span().start, "[scrape] has no `targets`", "add targets = [\"http://127.0.0.1:9100/metrics\"]"),
+        Some(t) => ctx.error(
+            t.span().start,
+            "[scrape] `targets` is empty",
+            "list the /metrics URLs, e.g. targets = [\"http://127.0.0.1:9100/metrics\"]",
+        ),
+        None => ctx.error(
+            s.span().start,
+            "[scrape] has no `targets`",
+            "add targets = [\"http://127.0.0.1:9100/metrics\"]",
+        ),
     }
     let interval = ctx.duration_or(r.interval.as_ref(), "interval", Span::from_secs(15));
     let timeout = ctx.duration_or(r.timeout.as_ref(), "timeout", Span::from_secs(5));
-    (ctx.error_count() == before).then_some(MetricSource::Scrape { targets, interval, timeout })
+    (ctx.error_count() == before).then_some(MetricSource::Scrape {
+        targets,
+        interval,
+        timeout,
+    })
 }
 
 fn threshold(v: &Option<S<String>>, key: &str, ctx: &mut Ctx<'_>) -> Option<Threshold> {
@@ -166,7 +233,10 @@ fn watch(w: &S<RawWatch>, ctx: &mut Ctx<'_>) -> Option<Watch> {
         ("rps", Unit::Rps),
         ("count", Unit::Count),
     ];
-    let unit = r.unit.as_ref().map_or(Some(Unit::Count), |u| ctx.choice(u, "unit", &units));
+    let unit = r
+        .unit
+        .as_ref()
+        .map_or(Some(Unit::Count), |u| ctx.choice(u, "unit", &units));
     let warn = threshold(&r.warn, "warn", ctx);
     let breach = threshold(&r.breach, "breach", ctx);
     if r.breach.is_none() {
@@ -174,14 +244,37 @@ fn watch(w: &S<RawWatch>, ctx: &mut Ctx<'_>) -> Option<Watch> {
         ctx.warn(header, format!("watch \"{what}\" has no `breach` rule: it only draws a panel"), "add breach = \"> 0.05\" (or \"< 0.999\", \"> 2x baseline\") to let it pause the run; leave it out for a panel only");
     }
     let for_ = ctx.duration_or(r.for_.as_ref(), "for", Span::default());
-    let severity = r.severity.as_ref().map_or(Some(Severity::Functional), |s| ctx.choice(s, "severity", SEVERITIES));
-    let no_data_opts = [("breach", NoData::Breach), ("hold", NoData::Hold), ("ignore", NoData::Ignore)];
-    let no_data = r.no_data.as_ref().map_or(Some(NoData::Hold), |s| ctx.choice(s, "no_data", &no_data_opts));
-    let baseline_window = ctx.duration_or(r.baseline_window.as_ref(), "baseline_window", DEFAULT_BASELINE_WINDOW);
+    let severity = r.severity.as_ref().map_or(Some(Severity::Functional), |s| {
+        ctx.choice(s, "severity", SEVERITIES)
+    });
+    let no_data_opts = [
+        ("breach", NoData::Breach),
+        ("hold", NoData::Hold),
+        ("ignore", NoData::Ignore),
+    ];
+    let no_data = r.no_data.as_ref().map_or(Some(NoData::Hold), |s| {
+        ctx.choice(s, "no_data", &no_data_opts)
+    });
+    let baseline_window = ctx.duration_or(
+        r.baseline_window.as_ref(),
+        "baseline_window",
+        DEFAULT_BASELINE_WINDOW,
+    );
     if ctx.error_count() != before {
         return None;
     }
-    Some(Watch { name: name?, query: query?, unit: unit?, warn, breach, for_, severity: severity?, no_data: no_data?, per_host, baseline_window })
+    Some(Watch {
+        name: name?,
+        query: query?,
+        unit: unit?,
+        warn,
+        breach,
+        for_,
+        severity: severity?,
+        no_data: no_data?,
+        per_host,
+        baseline_window,
+    })
 }
 
 fn query_placeholders(q: &S<String>, per_host: bool, ctx: &mut Ctx<'_>) {
@@ -194,7 +287,11 @@ fn query_placeholders(q: &S<String>, per_host: bool, ctx: &mut Ctx<'_>) {
         let n = seen.entry(f.name.clone()).or_default();
         let at = start + source_offset(source, &f.name, *n).unwrap_or(0);
         *n += 1;
-        let known = QUERY_PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(" ");
+        let known = QUERY_PLACEHOLDERS
+            .iter()
+            .map(|p| format!("{{{p}}}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         match f.name.as_str() {
             "host" if !per_host => ctx.error(at, "`{host}` in a query without per_host = true", "add per_host = true to judge each upgraded host on its own, or use {upgraded} for all of them"),
             "host" => has_host = true,
@@ -219,21 +316,38 @@ fn alert(a: &S<RawAlert>, ctx: &mut Ctx<'_>) -> Option<AlertGate> {
     let name = match &r.name {
         Some(n) => ctx.non_empty(n, "name"),
         None => {
-            ctx.error(a.span().start, "[[alerts]] has no `name`", "add name = \"node alerts\"");
+            ctx.error(
+                a.span().start,
+                "[[alerts]] has no `name`",
+                "add name = \"node alerts\"",
+            );
             None
         }
     };
     let matchers = match &r.matchers {
         Some(m) if !m.get_ref().is_empty() => Some(m.get_ref().clone()),
         _ => {
-            let at = r.matchers.as_ref().map_or(a.span().start, |m| m.span().start);
-            ctx.error(at, "[[alerts]] matches no label", "add match = { alertname = \"NodeDown\" } (or severity = \"critical\", ...)");
+            let at = r
+                .matchers
+                .as_ref()
+                .map_or(a.span().start, |m| m.span().start);
+            ctx.error(
+                at,
+                "[[alerts]] matches no label",
+                "add match = { alertname = \"NodeDown\" } (or severity = \"critical\", ...)",
+            );
             None
         }
     };
-    let severity = r.severity.as_ref().map_or(Some(Severity::Functional), |s| ctx.choice(s, "severity", SEVERITIES));
+    let severity = r.severity.as_ref().map_or(Some(Severity::Functional), |s| {
+        ctx.choice(s, "severity", SEVERITIES)
+    });
     if ctx.error_count() != before {
         return None;
     }
-    Some(AlertGate { name: name?, matchers: matchers?, severity: severity? })
+    Some(AlertGate {
+        name: name?,
+        matchers: matchers?,
+        severity: severity?,
+    })
 }

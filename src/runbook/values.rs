@@ -22,7 +22,11 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// A collector for `file` holding `text`.
     pub fn new(file: &'a Path, text: &'a str) -> Self {
-        Self { file, text, diags: Vec::new() }
+        Self {
+            file,
+            text,
+            diags: Vec::new(),
+        }
     }
 
     /// Records an error at byte offset `at` with a fix.
@@ -37,7 +41,11 @@ impl<'a> Ctx<'a> {
 
     fn push(&mut self, level: Level, at: usize, message: String, help: String) {
         let d = Diagnostic::at(level, self.file, self.text, at, message);
-        self.diags.push(if help.is_empty() { d } else { d.with_help(help) });
+        self.diags.push(if help.is_empty() {
+            d
+        } else {
+            d.with_help(help)
+        });
     }
 
     /// True once any error was recorded.
@@ -67,7 +75,12 @@ impl<'a> Ctx<'a> {
     }
 
     /// One of a closed set of words, with the closest one suggested on a typo.
-    pub fn choice<T: Copy>(&mut self, v: &S<String>, key: &str, options: &[(&str, T)]) -> Option<T> {
+    pub fn choice<T: Copy>(
+        &mut self,
+        v: &S<String>,
+        key: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
         let text = v.get_ref().as_str();
         if let Some((_, value)) = options.iter().find(|(name, _)| *name == text) {
             return Some(*value);
@@ -77,12 +90,22 @@ impl<'a> Ctx<'a> {
             Some(n) => format!("did you mean \"{n}\"? (one of: {})", names.join(", ")),
             None => format!("write one of: {}", names.join(", ")),
         };
-        self.error(v.span().start, format!("`{key}` = \"{text}\" is not a valid value"), help);
+        self.error(
+            v.span().start,
+            format!("`{key}` = \"{text}\" is not a valid value"),
+            help,
+        );
         None
     }
 
     /// A whole percentage `"N%"` from 0 to 100 (or from 1 when `min_one`).
-    pub fn percent(&mut self, at: Range<usize>, text: &str, key: &str, min_one: bool) -> Option<u8> {
+    pub fn percent(
+        &mut self,
+        at: Range<usize>,
+        text: &str,
+        key: &str,
+        min_one: bool,
+    ) -> Option<u8> {
         let num = text.trim().strip_suffix('%')?.trim();
         let low = u8::from(min_one);
         match num.parse::<i64>() {
@@ -110,14 +133,26 @@ impl<'a> Ctx<'a> {
     pub fn count(&mut self, v: &S<i64>, key: &str, min: i64) -> Option<u32> {
         let n = *v.get_ref();
         if n < min {
-            let what = if min == 0 { "cannot be negative".to_string() } else { format!("must be at least {min}") };
-            self.error(v.span().start, format!("`{key}` = {n} {what}"), format!("write a whole number ≥ {min}"));
+            let what = if min == 0 {
+                "cannot be negative".to_string()
+            } else {
+                format!("must be at least {min}")
+            };
+            self.error(
+                v.span().start,
+                format!("`{key}` = {n} {what}"),
+                format!("write a whole number ≥ {min}"),
+            );
             return None;
         }
         match u32::try_from(n) {
             Ok(n) => Some(n),
             Err(_) => {
-                self.error(v.span().start, format!("`{key}` = {n} is too large"), "write a smaller number");
+                self.error(
+                    v.span().start,
+                    format!("`{key}` = {n} is too large"),
+                    "write a smaller number",
+                );
                 None
             }
         }
@@ -130,9 +165,9 @@ impl<'a> Ctx<'a> {
                 let n = S::new(v.span(), *n);
                 self.count(&n, key, 0).map(FailBudget::Count)
             }
-            NumOrText::Text(t) if t.trim().ends_with('%') => {
-                self.percent(v.span(), t, key, false).map(FailBudget::Percent)
-            }
+            NumOrText::Text(t) if t.trim().ends_with('%') => self
+                .percent(v.span(), t, key, false)
+                .map(FailBudget::Percent),
             NumOrText::Text(t) => {
                 self.error(
                     v.span().start,
@@ -147,7 +182,11 @@ impl<'a> Ctx<'a> {
     /// Text that must not be empty.
     pub fn non_empty(&mut self, v: &S<String>, key: &str) -> Option<String> {
         if v.get_ref().trim().is_empty() {
-            self.error(v.span().start, format!("`{key}` is empty"), format!("write a value for `{key}` or remove it"));
+            self.error(
+                v.span().start,
+                format!("`{key}` is empty"),
+                format!("write a value for `{key}` or remove it"),
+            );
             None
         } else {
             Some(v.get_ref().clone())
@@ -179,16 +218,29 @@ mod tests {
     #[test]
     fn choices_suggest_the_closest_word() {
         let mut c = Ctx::new(Path::new("r.toml"), "x");
-        let got = c.choice(&s("hgih".to_string()), "risk", &[("high", 1), ("medium", 2), ("low", 3)]);
+        let got = c.choice(
+            &s("hgih".to_string()),
+            "risk",
+            &[("high", 1), ("medium", 2), ("low", 3)],
+        );
         assert_eq!(got, None);
-        assert_eq!(c.diags[0].help.as_deref(), Some("did you mean \"high\"? (one of: high, medium, low)"));
+        assert_eq!(
+            c.diags[0].help.as_deref(),
+            Some("did you mean \"high\"? (one of: high, medium, low)")
+        );
     }
 
     #[test]
     fn fail_budgets_are_counts_or_percentages() {
         let mut c = Ctx::new(Path::new("r.toml"), "x");
-        assert_eq!(c.fail_budget(&s(NumOrText::Num(2)), "max_failed"), Some(FailBudget::Count(2)));
-        assert_eq!(c.fail_budget(&s(NumOrText::Text("10%".into())), "m"), Some(FailBudget::Percent(10)));
+        assert_eq!(
+            c.fail_budget(&s(NumOrText::Num(2)), "max_failed"),
+            Some(FailBudget::Count(2))
+        );
+        assert_eq!(
+            c.fail_budget(&s(NumOrText::Text("10%".into())), "m"),
+            Some(FailBudget::Percent(10))
+        );
         assert_eq!(c.fail_budget(&s(NumOrText::Text("two".into())), "m"), None);
         assert_eq!(c.fail_budget(&s(NumOrText::Num(-1)), "m"), None);
         assert_eq!(c.diags.len(), 2);
