@@ -46,7 +46,11 @@ impl Redactor {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        Self::new(names.into_iter().filter_map(|n| std::env::var(n.as_ref()).ok()))
+        Self::new(
+            names
+                .into_iter()
+                .filter_map(|n| std::env::var(n.as_ref()).ok()),
+        )
     }
 
     /// Adds one more secret value (trimmed; ignored when too short or already known).
@@ -158,8 +162,12 @@ fn mask_url_passwords(text: &str) -> Option<String> {
             .position(|b| b"/?#\"'<>`".contains(b) || b.is_ascii_whitespace())
             .map_or(bytes.len(), |p| start + p);
         let authority = &text[start..end];
-        let Some(userinfo_len) = authority.rfind('@') else { continue };
-        let Some(colon) = authority[..userinfo_len].find(':') else { continue };
+        let Some(userinfo_len) = authority.rfind('@') else {
+            continue;
+        };
+        let Some(colon) = authority[..userinfo_len].find(':') else {
+            continue;
+        };
         let (pw_start, pw_end) = (start + colon + 1, start + userinfo_len);
         if pw_end > pw_start && &text[pw_start..pw_end] != MARK {
             spans.push((pw_start, pw_end));
@@ -235,8 +243,14 @@ mod tests {
             r.redact("authorization: Basic dXNlcjpwYXNz=="),
             "authorization: Basic [REDACTED]"
         );
-        assert_eq!(r.redact("Proxy-Authorization:abc123"), "Proxy-Authorization:[REDACTED]");
-        assert_eq!(r.redact("curl -H 'bearer  tok.en'"), "curl -H 'bearer  [REDACTED]'");
+        assert_eq!(
+            r.redact("Proxy-Authorization:abc123"),
+            "Proxy-Authorization:[REDACTED]"
+        );
+        assert_eq!(
+            r.redact("curl -H 'bearer  tok.en'"),
+            "curl -H 'bearer  [REDACTED]'"
+        );
     }
 
     #[test]
@@ -256,7 +270,10 @@ mod tests {
         );
         assert_eq!(r.redact("ssh://git@host/x"), "ssh://git@host/x");
         assert_eq!(r.redact("http://host:9090/api"), "http://host:9090/api");
-        assert_eq!(r.redact("redis://:pw1234@127.0.0.1:6379"), "redis://:[REDACTED]@127.0.0.1:6379");
+        assert_eq!(
+            r.redact("redis://:pw1234@127.0.0.1:6379"),
+            "redis://:[REDACTED]@127.0.0.1:6379"
+        );
     }
 
     #[test]
@@ -272,7 +289,10 @@ mod tests {
     #[test]
     fn multibyte_text_around_secrets_survives() {
         let r = Redactor::new(["geheim!"]);
-        assert_eq!(r.redact("Schlüssel: geheim! — fertig"), "Schlüssel: [REDACTED] — fertig");
+        assert_eq!(
+            r.redact("Schlüssel: geheim! — fertig"),
+            "Schlüssel: [REDACTED] — fertig"
+        );
         assert_eq!(r.redact("ÄÖÜ Bearer ü"), "ÄÖÜ Bearer ü");
     }
 

@@ -89,13 +89,19 @@ pub struct HostOutcome {
 pub async fn run_step(job: StepJob, redactor: Arc<Redactor>) -> Vec<HostOutcome> {
     if let Some(bad) = job.hosts.iter().find(|h| !valid_host_name(h)) {
         let why = ExpandError::BadHost { host: bad.clone() };
-        return every_host(&job.hosts, Finished::without_process(Outcome::Failed, why.to_string()));
+        return every_host(
+            &job.hosts,
+            Finished::without_process(Outcome::Failed, why.to_string()),
+        );
     }
     let (argv, shell) = match &job.spec.runner {
         StepRunner::Command { argv, shell } => (argv, *shell),
         StepRunner::Ansible { .. } => {
             let why = "ansible steps are not built yet".to_owned();
-            return every_host(&job.hosts, Finished::without_process(Outcome::NotStarted, why));
+            return every_host(
+                &job.hosts,
+                Finished::without_process(Outcome::NotStarted, why),
+            );
         }
     };
     match job.spec.per {
@@ -129,17 +135,33 @@ async fn run_one(
         Some(h) => vec![h.clone()],
         None => job.hosts.clone(),
     };
-    let vars = Vars { run: job.run_id.clone(), wave: job.wave, step: job.step, host: host.cloned(), hosts };
-    let expanded = if shell { shell_argv(argv, &vars) } else { expand_argv(argv, &vars) };
+    let vars = Vars {
+        run: job.run_id.clone(),
+        wave: job.wave,
+        step: job.step,
+        host: host.cloned(),
+        hosts,
+    };
+    let expanded = if shell {
+        shell_argv(argv, &vars)
+    } else {
+        expand_argv(argv, &vars)
+    };
     let argv = match expanded {
         Ok(argv) => argv,
-        Err(e) => return Finished::without_process(Outcome::Failed, format!("bad step command: {e}")),
+        Err(e) => {
+            return Finished::without_process(Outcome::Failed, format!("bad step command: {e}"));
+        }
     };
     let launch = Launch {
         argv,
         cwd: &job.cwd,
         env: step_env(job, &vars),
-        env_remove: if host.is_none() { vec!["RIPCORD_HOST"] } else { Vec::new() },
+        env_remove: if host.is_none() {
+            vec!["RIPCORD_HOST"]
+        } else {
+            Vec::new()
+        },
         timeout: job.spec.timeout,
     };
     let finished = run_process(launch, redactor).await;
@@ -157,7 +179,12 @@ fn shell_argv(argv: &[String], vars: &Vars) -> Result<Vec<String>, ExpandError> 
         return Err(ExpandError::Empty);
     };
     check_hosts(vars)?;
-    let mut out = vec!["sh".to_owned(), "-c".to_owned(), line.clone(), "ripcord".to_owned()];
+    let mut out = vec![
+        "sh".to_owned(),
+        "-c".to_owned(),
+        line.clone(),
+        "ripcord".to_owned(),
+    ];
     if !rest.is_empty() {
         out.extend(expand_argv(rest, vars)?);
     }
@@ -167,8 +194,13 @@ fn shell_argv(argv: &[String], vars: &Vars) -> Result<Vec<String>, ExpandError> 
 /// The step's `env`, then the job's extra env, then the `RIPCORD_*` values, which always win
 /// so a step can trust them.
 fn step_env(job: &StepJob, vars: &Vars) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> =
-        job.spec.env.iter().chain(&job.extra_env).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut env: Vec<(String, String)> = job
+        .spec
+        .env
+        .iter()
+        .chain(&job.extra_env)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     env.push(("RIPCORD_RUN".into(), vars.run.clone()));
     env.push(("RIPCORD_WAVE".into(), vars.wave.to_string()));
     env.push(("RIPCORD_STEP".into(), vars.step.as_str().into()));
@@ -193,5 +225,8 @@ fn host_outcome(host: &str, f: Finished) -> HostOutcome {
 
 /// The same result for every host (a per-wave process, or a refusal of the whole job).
 fn every_host(hosts: &[String], finished: Finished) -> Vec<HostOutcome> {
-    hosts.iter().map(|h| host_outcome(h, finished.clone())).collect()
+    hosts
+        .iter()
+        .map(|h| host_outcome(h, finished.clone()))
+        .collect()
 }

@@ -23,6 +23,9 @@ pub const KILL_GRACE: Duration = Duration::from_secs(2);
 /// children still write to the inherited pipes before giving up on them.
 pub const DRAIN_GRACE: Duration = Duration::from_secs(1);
 
+/// Spawn attempts after the first when the program file is momentarily busy.
+const SPAWN_RETRIES: u32 = 5;
+
 /// How often a killed group is checked for survivors during the grace.
 const GROUP_POLL: Duration = Duration::from_millis(50);
 
@@ -62,7 +65,14 @@ impl Finished {
     /// A step that never ran: `outcome` with `reason`, no output.
     pub fn without_process(outcome: Outcome, reason: String) -> Self {
         let now = Utc::now();
-        Self { outcome, exit_code: None, reason, started_at: now, finished_at: now, output_tail: String::new() }
+        Self {
+            outcome,
+            exit_code: None,
+            reason,
+            started_at: now,
+            finished_at: now,
+            output_tail: String::new(),
+        }
     }
 }
 
@@ -95,16 +105,20 @@ pub async fn run_process(launch: Launch<'_>, redactor: &Redactor) -> Finished {
     cmd.envs(launch.env.iter().map(|(k, v)| (k, v)));
 
     let started_at = Utc::now();
-    let mut child = match cmd.spawn() {
+    let mut child = match spawn(&mut cmd).await {
         Ok(child) => child,
         Err(e) => {
-            let mut f = Finished::without_process(Outcome::Failed, start_failure(program, launch.cwd, &e));
+            let mut f =
+                Finished::without_process(Outcome::Failed, start_failure(program, launch.cwd, &e));
             f.started_at = started_at;
             return f;
         }
     };
     // A pgid of 0 or 1 would signal ourselves or everything; a fresh child never has those.
-    let pgid = child.id().and_then(|id| i32::try_from(id).ok()).filter(|id| *id > 1);
+    let pgid = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .filter(|id| *id > 1);
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
 
     let mut tail = Tail::for_redactor(redactor);
@@ -140,14 +154,41 @@ pub async fn run_process(launch: Launch<'_>, redactor: &Redactor) -> Finished {
             format!("lost track of the step process ({e}); its process group was killed"),
         ),
     };
-    Finished { outcome, exit_code, reason, started_at, finished_at, output_tail: tail.into_text(redactor) }
+    Finished {
+        outcome,
+        exit_code,
+        reason,
+        started_at,
+        finished_at,
+        output_tail: tail.into_text(redactor),
+    }
+}
+
+/// Spawns, retrying briefly on ETXTBSY ("text file busy"): a script that was just written is
+/// still open for writing in any process forked meanwhile (by ripcord's other spawns, or by the
+/// tool that deployed it) until that process execs, which takes a moment.
+async fn spawn(cmd: &mut Command) -> io::Result<Child> {
+    let mut attempt = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && attempt < SPAWN_RETRIES => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 /// A relative path with a slash (`./scripts/x.sh`) is taken from the step's folder, not from
 /// ripcord's own working directory; a bare name (`ansible-playbook`) is looked up on PATH.
 fn resolve(program: &str, cwd: &Path) -> PathBuf {
     let p = Path::new(program);
-    if p.is_relative() && program.contains('/') { cwd.join(p) } else { p.to_path_buf() }
+    if p.is_relative() && program.contains('/') {
+        cwd.join(p)
+    } else {
+        p.to_path_buf()
+    }
 }
 
 async fn wait_or_kill(child: &mut Child, pgid: Option<i32>, limit: Duration) -> Ending {
@@ -206,9 +247,16 @@ fn judge_exit(status: ExitStatus) -> (Outcome, Option<i32>, String) {
         (None, Some(sig)) => (
             Outcome::Killed,
             None,
-            format!("killed by signal {sig}{} (not sent by ripcord)", signal_name(sig)),
+            format!(
+                "killed by signal {sig}{} (not sent by ripcord)",
+                signal_name(sig)
+            ),
         ),
-        (None, None) => (Outcome::Failed, None, format!("ended abnormally ({status})")),
+        (None, None) => (
+            Outcome::Failed,
+            None,
+            format!("ended abnormally ({status})"),
+        ),
     }
 }
 
@@ -230,7 +278,10 @@ fn signal_name(sig: i32) -> &'static str {
 /// Why a program could not be started, naming it, the folder, and what to check.
 fn start_failure(program: &str, cwd: &Path, e: &io::Error) -> String {
     if !cwd.is_dir() {
-        return format!("could not start {program}: the step folder {} does not exist", cwd.display());
+        return format!(
+            "could not start {program}: the step folder {} does not exist",
+            cwd.display()
+        );
     }
     let text = e.to_string();
     // "No such file or directory (os error 2)" → the part an operator reads.
@@ -242,5 +293,8 @@ fn start_failure(program: &str, cwd: &Path, e: &io::Error) -> String {
         io::ErrorKind::PermissionDenied => "; make it executable (chmod +x)",
         _ => "",
     };
-    format!("could not start: {why} ({program}, in {}){hint}", cwd.display())
+    format!(
+        "could not start: {why} ({program}, in {}){hint}",
+        cwd.display()
+    )
 }

@@ -33,7 +33,11 @@ impl Tail {
 
     /// A ring keeping the last `keep` bytes.
     pub fn with_capacity(keep: usize) -> Self {
-        Self { buf: VecDeque::with_capacity(keep.min(TAIL_BYTES)), keep, dropped: 0 }
+        Self {
+            buf: VecDeque::with_capacity(keep.min(TAIL_BYTES)),
+            keep,
+            dropped: 0,
+        }
     }
 
     /// Appends output, forgetting the oldest bytes beyond the capacity.
@@ -152,10 +156,15 @@ mod tests {
         }
         let text = t.into_text(&Redactor::default());
         assert!(text.len() <= TAIL_BYTES, "{}", text.len());
-        assert!(text.starts_with("[ripcord: ") && text.contains("earlier bytes of output not kept]\n"));
+        assert!(
+            text.starts_with("[ripcord: ") && text.contains("earlier bytes of output not kept]\n")
+        );
         assert!(text.ends_with("line 19999\n"));
         let first_kept = text.lines().nth(1).unwrap_or_default();
-        assert!(first_kept.starts_with("line ") && first_kept.len() == 10, "{first_kept}");
+        assert!(
+            first_kept.starts_with("line ") && first_kept.len() == 10,
+            "{first_kept}"
+        );
     }
 
     #[test]
@@ -178,6 +187,9 @@ mod tests {
         // Put the secret's start just outside the last TAIL_BYTES of raw output.
         t.push(&vec![b'b'; TAIL_BYTES - 4]);
         let text = t.into_text(&r);
-        assert!(!text.contains("XYZ") && !text.contains("VALUE"), "secret leaked");
+        assert!(
+            !text.contains("XYZ") && !text.contains("VALUE"),
+            "secret leaked"
+        );
     }
 }

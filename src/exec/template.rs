@@ -27,7 +27,9 @@ pub struct Vars {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ExpandError {
     /// The step has no argv at all.
-    #[error("the step has an empty command: give at least the program, e.g. run = [\"./scripts/upgrade.sh\", \"{{host}}\"]")]
+    #[error(
+        "the step has an empty command: give at least the program, e.g. run = [\"./scripts/upgrade.sh\", \"{{host}}\"]"
+    )]
     Empty,
     /// `{name}` is not a known placeholder.
     #[error(
@@ -48,7 +50,9 @@ pub enum ExpandError {
         arg: String,
     },
     /// A `{` without its `}`.
-    #[error("unclosed \"{{\" in argument \"{arg}\": close the placeholder, or write {{{{ for a literal brace")]
+    #[error(
+        "unclosed \"{{\" in argument \"{arg}\": close the placeholder, or write {{{{ for a literal brace"
+    )]
     Unclosed {
         /// The argument.
         arg: String,
@@ -81,7 +85,12 @@ pub fn valid_host_name(name: &str) -> bool {
 
 /// Checks every host named in `vars`.
 pub fn check_hosts(vars: &Vars) -> Result<(), ExpandError> {
-    match vars.host.iter().chain(&vars.hosts).find(|h| !valid_host_name(h)) {
+    match vars
+        .host
+        .iter()
+        .chain(&vars.hosts)
+        .find(|h| !valid_host_name(h))
+    {
         Some(bad) => Err(ExpandError::BadHost { host: bad.clone() }),
         None => Ok(()),
     }
@@ -111,10 +120,14 @@ fn expand_arg(arg: &str, vars: &Vars) -> Result<String, ExpandError> {
             out.push('}');
             rest = after;
         } else if tail.starts_with('}') {
-            return Err(ExpandError::StrayClose { arg: arg.to_owned() });
+            return Err(ExpandError::StrayClose {
+                arg: arg.to_owned(),
+            });
         } else {
             let Some(close) = tail.find('}') else {
-                return Err(ExpandError::Unclosed { arg: arg.to_owned() });
+                return Err(ExpandError::Unclosed {
+                    arg: arg.to_owned(),
+                });
             };
             let name = &tail[1..close];
             out.push_str(&value_of(name, arg, vars)?);
@@ -129,7 +142,11 @@ fn value_of(name: &str, arg: &str, vars: &Vars) -> Result<String, ExpandError> {
     Ok(match name {
         "host" => match &vars.host {
             Some(h) => h.clone(),
-            None => return Err(ExpandError::HostInWaveStep { arg: arg.to_owned() }),
+            None => {
+                return Err(ExpandError::HostInWaveStep {
+                    arg: arg.to_owned(),
+                });
+            }
         },
         "hosts" => vars.hosts.join(","),
         "wave" => vars.wave.to_string(),
@@ -166,12 +183,24 @@ mod tests {
     fn placeholders_expand_inside_one_argument() {
         let v = vars(Some("web-001"), &["web-001"]);
         let out = expand_argv(
-            &argv(&["./x.sh", "{host}", "--run={run}", "w{wave}/{step}", "--limit={hosts}"]),
+            &argv(&[
+                "./x.sh",
+                "{host}",
+                "--run={run}",
+                "w{wave}/{step}",
+                "--limit={hosts}",
+            ]),
             &v,
         );
         assert_eq!(
             out,
-            Ok(argv(&["./x.sh", "web-001", "--run=r-20261124 a b", "w2/verify_backup", "--limit=web-001"]))
+            Ok(argv(&[
+                "./x.sh",
+                "web-001",
+                "--run=r-20261124 a b",
+                "w2/verify_backup",
+                "--limit=web-001"
+            ]))
         );
     }
 
@@ -195,7 +224,10 @@ mod tests {
         let err = expand_argv(&argv(&["x", "--zone={zone}"]), &v);
         assert_eq!(
             err,
-            Err(ExpandError::Unknown { name: "zone".into(), arg: "--zone={zone}".into() })
+            Err(ExpandError::Unknown {
+                name: "zone".into(),
+                arg: "--zone={zone}".into()
+            })
         );
         let msg = err.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(msg.contains("{zone}") && msg.contains("{hosts}"), "{msg}");
@@ -204,25 +236,51 @@ mod tests {
     #[test]
     fn host_in_a_wave_step_is_an_error() {
         let err = expand_argv(&argv(&["x", "{host}"]), &vars(None, &["a", "b"]));
-        assert_eq!(err, Err(ExpandError::HostInWaveStep { arg: "{host}".into() }));
+        assert_eq!(
+            err,
+            Err(ExpandError::HostInWaveStep {
+                arg: "{host}".into()
+            })
+        );
     }
 
     #[test]
     fn unbalanced_braces_are_errors() {
         let v = vars(Some("h"), &["h"]);
-        assert!(matches!(expand_argv(&argv(&["x{host"]), &v), Err(ExpandError::Unclosed { .. })));
-        assert!(matches!(expand_argv(&argv(&["x}"]), &v), Err(ExpandError::StrayClose { .. })));
+        assert!(matches!(
+            expand_argv(&argv(&["x{host"]), &v),
+            Err(ExpandError::Unclosed { .. })
+        ));
+        assert!(matches!(
+            expand_argv(&argv(&["x}"]), &v),
+            Err(ExpandError::StrayClose { .. })
+        ));
         assert_eq!(expand_argv(&[], &v), Err(ExpandError::Empty));
     }
 
     #[test]
     fn bad_host_names_are_refused_before_expansion() {
-        for bad in ["", "web 1", "a;rm -rf /", "-rf", "h$(id)", "ü", "a/b", "a\nb"] {
+        for bad in [
+            "",
+            "web 1",
+            "a;rm -rf /",
+            "-rf",
+            "h$(id)",
+            "ü",
+            "a/b",
+            "a\nb",
+        ] {
             assert!(!valid_host_name(bad), "{bad:?}");
             let err = expand_argv(&argv(&["x"]), &vars(Some(bad), &[bad]));
             assert_eq!(err, Err(ExpandError::BadHost { host: bad.into() }));
         }
-        for good in ["web-001", "db_1.eu-west.example.com", "10.0.0.1", "fe80::1", "a-"] {
+        for good in [
+            "web-001",
+            "db_1.eu-west.example.com",
+            "10.0.0.1",
+            "fe80::1",
+            "a-",
+        ] {
             assert!(valid_host_name(good), "{good}");
         }
     }

@@ -3,6 +3,7 @@
 
 mod common;
 mod journal;
+mod exec;
 mod sim;
 mod metrics;
 mod prom;
