@@ -26,3 +26,6 @@ pub use duration::Span;
 pub use load::{Loaded, load, load_with_today};
 pub use model::*;
 pub use waves::{PlannedWave, WavePlanError, plan_waves};
+
+#[cfg(test)]
+mod waves_props;

@@ -63,7 +63,11 @@ impl<'a> Ctx<'a> {
         match Span::parse(v.get_ref()) {
             Ok(span) => Some(span),
             Err(why) => {
-                self.error(v.span().start, format!("`{key}`: {why}"), "durations are a number and a unit (ms, s, m, h, d), e.g. \"90s\", \"15m\", \"1h30m\"");
+                let help = match respell_duration(v.get_ref()) {
+                    Some(fixed) => format!("did you mean \"{fixed}\"? durations are a number and a unit (ms, s, m, h, d) with no space"),
+                    None => "durations are a number and a unit (ms, s, m, h, d), e.g. \"90s\", \"15m\", \"1h30m\"".to_string(),
+                };
+                self.error(v.span().start, format!("`{key}`: {why}"), help);
                 None
             }
         }
@@ -194,6 +198,34 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// `"10 min"` → `"10m"`, `"2 hours"` → `"2h"`: the likely meaning of a duration written in
+/// words, when that reading parses.
+pub fn respell_duration(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let lower = text.to_ascii_lowercase();
+    let mut rest = lower.trim();
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        out.push_str(&rest[..digits]);
+        rest = rest[digits..].trim_start();
+        let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let unit = match &rest[..letters] {
+            "ms" | "msec" | "msecs" | "millisecond" | "milliseconds" => "ms",
+            "s" | "sec" | "secs" | "second" | "seconds" => "s",
+            "m" | "min" | "mins" | "minute" | "minutes" => "m",
+            "h" | "hr" | "hrs" | "hour" | "hours" => "h",
+            "d" | "day" | "days" => "d",
+            _ => return None,
+        };
+        out.push_str(unit);
+        rest = rest[letters..].trim_start();
+    }
+    (Span::parse(&out).is_ok() && out != text).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +245,17 @@ mod tests {
         assert!(msgs[0].contains("over 100%"), "{msgs:?}");
         assert!(msgs[1].contains("under 0%"), "{msgs:?}");
         assert!(msgs[2].contains("under 1%"), "{msgs:?}");
+    }
+
+    #[test]
+    fn durations_in_words_get_a_respelling() {
+        assert_eq!(respell_duration("10 min").as_deref(), Some("10m"));
+        assert_eq!(
+            respell_duration("1 hour 30 minutes").as_deref(),
+            Some("1h30m")
+        );
+        assert_eq!(respell_duration("15m"), None);
+        assert_eq!(respell_duration("soon"), None);
     }
 
     #[test]
