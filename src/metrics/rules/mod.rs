@@ -221,33 +221,46 @@ impl RuleBook {
             return changes;
         }
         let wanted: HashSet<&str> = upgraded.iter().map(String::as_str).collect();
-        let mut by_host: HashMap<&str, Vec<&SeriesPoint>> = HashMap::with_capacity(upgraded.len());
-        for p in &answer.series {
-            if let Some(h) = host_of(&p.labels, &wanted) {
-                by_host.entry(h).or_default().push(p);
-            }
+        // Sorted (host, series) pairs: one allocation per poll, not one per host.
+        let mut owned_by: Vec<(&str, &SeriesPoint)> = answer
+            .series
+            .iter()
+            .filter_map(|p| host_of(&p.labels, &wanted).map(|h| (h, p)))
+            .collect();
+        owned_by.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        if rule.hosts.len() > upgraded.len()
+            || rule.hosts.keys().any(|h| !wanted.contains(h.as_str()))
+        {
+            rule.hosts.retain(|h, _| wanted.contains(h.as_str()));
         }
-        rule.hosts.retain(|h, _| wanted.contains(h.as_str()));
+        let mut points: Vec<&SeriesPoint> = Vec::new();
         for host in upgraded {
-            let track = rule.hosts.entry(host.clone()).or_default();
+            let start = owned_by.partition_point(|(h, _)| *h < host.as_str());
+            let end = start + owned_by[start..].partition_point(|(h, _)| *h == host.as_str());
+            points.clear();
+            points.extend(owned_by[start..end].iter().map(|(_, p)| *p));
+            if !rule.hosts.contains_key(host) {
+                rule.hosts.insert(host.clone(), Track::new());
+            }
+            let Some(track) = rule.hosts.get_mut(host) else {
+                continue;
+            };
             let from = track.state;
-            let (v, series) = match by_host.get(host.as_str()) {
-                Some(points) => (
-                    track.judge(&rule.watch, rule.baseline, points, now_ms, stale_after),
-                    points.clone(),
-                ),
-                None => (
-                    track.go_blind(
-                        RuleState::NoData,
-                        &rule.watch,
-                        Some(format!("no series for {host}")),
-                    ),
-                    Vec::new(),
-                ),
+            let v = if points.is_empty() {
+                if from == RuleState::NoData {
+                    continue;
+                }
+                track.go_blind(
+                    RuleState::NoData,
+                    &rule.watch,
+                    Some(format!("no series for {host}")),
+                )
+            } else {
+                track.judge(&rule.watch, rule.baseline, &points, now_ms, stale_after)
             };
             if from != v.state {
                 let recent = track.recent.points();
-                let owned: Vec<SeriesPoint> = series.into_iter().cloned().collect();
+                let owned: Vec<SeriesPoint> = points.iter().map(|p| (*p).clone()).collect();
                 push_change(
                     &mut changes,
                     rule,

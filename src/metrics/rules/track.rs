@@ -103,15 +103,15 @@ impl<const N: usize> Track<N> {
         now_ms: i64,
         stale_after_ms: i64,
     ) -> Verdict {
-        let fresh: Vec<f64> = values
-            .iter()
-            .filter(|p| !p.value.is_nan() && now_ms - p.at_ms <= stale_after_ms)
-            .map(|p| p.value)
-            .collect();
-        let stale = values
-            .iter()
-            .any(|p| !p.value.is_nan() && now_ms - p.at_ms > stale_after_ms);
-        if fresh.is_empty() {
+        let is_fresh = |p: &SeriesPoint| now_ms - p.at_ms <= stale_after_ms;
+        let fresh = || {
+            values
+                .iter()
+                .filter(|p| !p.value.is_nan() && is_fresh(p))
+                .map(|p| p.value)
+        };
+        let stale = values.iter().any(|p| !p.value.is_nan() && !is_fresh(p));
+        if fresh().next().is_none() {
             let (state, why) = if stale {
                 (
                     RuleState::Stale,
@@ -133,8 +133,8 @@ impl<const N: usize> Track<N> {
         }
         let for_ms = watch.for_.as_millis() as i64;
         let worst = |t: &Threshold| match t.cmp {
-            Cmp::Gt | Cmp::Ge => fresh.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            Cmp::Lt | Cmp::Le => fresh.iter().copied().fold(f64::INFINITY, f64::min),
+            Cmp::Gt | Cmp::Ge => fresh().fold(f64::NEG_INFINITY, f64::max),
+            Cmp::Lt | Cmp::Le => fresh().fold(f64::INFINITY, f64::min),
         };
         let holds = |t: &Threshold| {
             let limit = if t.baseline {
@@ -148,10 +148,8 @@ impl<const N: usize> Track<N> {
         if let Some(t) = &shown {
             self.recent.push((now_ms, worst(t)));
         } else {
-            self.recent.push((
-                now_ms,
-                fresh.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            ));
+            self.recent
+                .push((now_ms, fresh().fold(f64::NEG_INFINITY, f64::max)));
         }
 
         let breach_cond = watch.breach.as_ref().is_some_and(holds);
