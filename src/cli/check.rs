@@ -9,16 +9,26 @@ use super::CheckArgs;
 /// Runs `check`: every diagnostic of every file, then a verdict line per file; exit 0 when
 /// all are valid (warnings allowed), 1 otherwise.
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    if args.online {
-        eprintln!("check --online: the metrics preflight is not built yet");
-        return Ok(ExitCode::from(super::exit::ERROR));
-    }
     let mut all_ok = true;
     for path in &args.runbooks {
         match load(path) {
             Ok(loaded) => {
                 for w in &loaded.warnings {
                     println!("{w}");
+                }
+                if args.online {
+                    // Every query runs once against the live source, as before wave 1 (preflight).
+                    let wave_one = loaded.waves.first().map_or(&[][..], |w| w.hosts.as_slice());
+                    let problems = crate::metrics::preflight::for_runbook(&loaded.runbook, wave_one);
+                    for p in &problems {
+                        println!("error: {}: preflight: {p}", path.display());
+                    }
+                    if !problems.is_empty() {
+                        all_ok = false;
+                        let plural = if problems.len() == 1 { "" } else { "s" };
+                        println!("invalid: {} ({} preflight problem{plural})", path.display(), problems.len());
+                        continue;
+                    }
                 }
                 let warnings = match loaded.warnings.len() {
                     0 => String::new(),

@@ -8,7 +8,7 @@ use super::client::PromClient;
 use super::scrape::Scraper;
 use super::selector::{self, Expr, Term};
 use super::{FetchError, HostSets, placeholders};
-use crate::runbook::{AlertGate, MetricSource, Watch};
+use crate::runbook::{AlertGate, MetricSource, Runbook, Watch};
 
 /// One thing that would leave a rule blind from the start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +25,21 @@ impl fmt::Display for PreflightProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.rule, self.problem)?;
         if !self.query.is_empty() {
-            write!(f, "\n    query: {}", self.query)?;
+            write!(f, "\n  query: {}", self.query)?;
         }
         Ok(())
+    }
+}
+
+/// `ripcord check --online`: the preflight of a checked runbook with wave 1's hosts, on a
+/// runtime of its own (the CLI is synchronous). A runbook without a metric source passes.
+pub fn for_runbook(runbook: &Runbook, wave_one: &[String]) -> Vec<PreflightProblem> {
+    let Some(source) = &runbook.metrics else { return Vec::new() };
+    let fleet: Vec<String> = runbook.fleet.iter().map(|h| h.name.clone()).collect();
+    let sets = wave_one_sets(wave_one, &fleet);
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt.block_on(preflight(source, &runbook.watches, &runbook.alerts, &sets)),
+        Err(e) => vec![problem("[metrics]", "", format!("cannot start the preflight runtime: {e}"))],
     }
 }
 

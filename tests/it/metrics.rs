@@ -260,6 +260,33 @@ async fn vanished_series_per_host_breaches_alert_gates_and_preflight_against_pro
     assert_eq!(count(r#"lat{host=~"(?:web[.]1)"}"#).await, 1);
     assert_eq!(count(r#"lat{host=~".^"}"#).await, 0);
 
+    // The same preflight through `ripcord check --online`, good queries pass and a typo fails.
+    let good = r#"[[watch]]
+name = "latency"
+query = 'lat{host=~"{upgraded}"}'
+breach = "> 1"
+"#;
+    let out = check_online(&prom.url(), good).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let typo = format!(
+        "{good}\n[[watch]]\nname = \"typo\"\nquery = 'lat_typo{{host=~\"{{wave}}\"}}'\nbreach = \"> 1\"\n"
+    );
+    let out = check_online(&prom.url(), &typo).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("preflight: typo: the query returned no series"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"query: lat_typo{host=~"(?:web[.]1)"}"#),
+        "{text}"
+    );
+
     let gate = AlertGate {
         name: "test gate".into(),
         matchers: [("alertname".to_string(), "TestGate".to_string())].into(),
@@ -316,6 +343,55 @@ async fn vanished_series_per_host_breaches_alert_gates_and_preflight_against_pro
         ..HostSets::default()
     });
     w.for_a_while(SECS(2)).await;
+}
+
+/// Runs `ripcord check --online` on a small runbook whose metrics come from `url`.
+async fn check_online(url: &str, watches: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = format!(
+        r#"[plan]
+name = "preflight test"
+risk = "low"
+environment = "test"
+host_kind = "linux"
+upgrade_kind = "patch"
+downtime_budget = "5m"
+rollback_start_within = "3m"
+restore_within = "15m"
+status_update_every = "15m"
+reviewed = 2026-11-20
+
+[fleet]
+hosts = ["web.1", "web-2", "webx1"]
+
+[[wave]]
+size = 1
+
+[[wave]]
+size = "rest"
+
+[steps.upgrade]
+run = ["true", "{{host}}"]
+timeout = "1m"
+
+[steps.rollback]
+run = ["true", "{{host}}"]
+timeout = "1m"
+
+[prometheus]
+url = "{url}"
+interval = "1s"
+timeout = "2s"
+
+{watches}"#
+    );
+    let path = dir.path().join("online.toml");
+    std::fs::write(&path, runbook).unwrap();
+    let mut cmd = crate::common::ripcord();
+    cmd.args(["check", "--online"])
+        .arg(&path)
+        .env("RIPCORD_STATE_DIR", dir.path());
+    tokio::process::Command::from(cmd).output().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
