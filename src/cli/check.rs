@@ -19,14 +19,19 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 if args.online {
                     // Every query runs once against the live source, as before wave 1 (preflight).
                     let wave_one = loaded.waves.first().map_or(&[][..], |w| w.hosts.as_slice());
-                    let problems = crate::metrics::preflight::for_runbook(&loaded.runbook, wave_one);
+                    let problems =
+                        crate::metrics::preflight::for_runbook(&loaded.runbook, wave_one);
                     for p in &problems {
                         println!("error: {}: preflight: {p}", path.display());
                     }
                     if !problems.is_empty() {
                         all_ok = false;
                         let plural = if problems.len() == 1 { "" } else { "s" };
-                        println!("invalid: {} ({} preflight problem{plural})", path.display(), problems.len());
+                        println!(
+                            "invalid: {} ({} preflight problem{plural})",
+                            path.display(),
+                            problems.len()
+                        );
                         continue;
                     }
                 }
