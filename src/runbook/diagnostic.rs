@@ -176,7 +176,7 @@ pub fn closest<'a>(wrong: &str, valid: impl IntoIterator<Item = &'a str>) -> Opt
 }
 
 /// `did you mean `x`?`, or the list of valid names when none is close.
-pub fn suggestion<'a>(wrong: &str, valid: &[&'a str]) -> String {
+pub fn suggestion(wrong: &str, valid: &[&str]) -> String {
     match closest(wrong, valid.iter().copied()) {
         Some(name) => format!("did you mean `{name}`?"),
         None => format!("valid here: {}", valid.join(", ")),

@@ -214,7 +214,10 @@ fn steps(doc: &PlanDoc, out: &mut String) {
         );
         match &s.playbook {
             Some(pb) => {
-                let _ = writeln!(out, "    ansible playbook {pb}");
+                let _ = writeln!(
+                    out,
+                    "    ansible playbook {pb} (kind = \"ansible\": not run by this version yet)"
+                );
             }
             None => {
                 let _ = writeln!(out, "    $ {}", shell_words(&s.example));

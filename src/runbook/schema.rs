@@ -292,10 +292,10 @@ fn locate_in(table: &DeTable<'_>, at: usize, place: &Place) -> Option<(String, S
                     parent: place.path(),
                 };
                 for item in items.iter() {
-                    if let DeValue::Table(t) = item.get_ref() {
-                        if let Some(found) = locate_in(t, at, &item_place) {
-                            return Some(found);
-                        }
+                    if let DeValue::Table(t) = item.get_ref()
+                        && let Some(found) = locate_in(t, at, &item_place)
+                    {
+                        return Some(found);
                     }
                 }
             }

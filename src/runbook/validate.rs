@@ -70,7 +70,12 @@ pub fn validate(
     let risk = plan.as_ref().map(|p| p.risk);
     let policy = policy(raw.policy.as_ref(), risk.unwrap_or(Risk::High), ctx);
     let fleet = hosts::load_fleet(raw.fleet.as_ref(), ctx, &dir);
-    let waves = waves(&raw.wave, risk.unwrap_or(Risk::High), &policy, ctx);
+    let risk_at = raw
+        .plan
+        .as_ref()
+        .and_then(|p| p.get_ref().risk.as_ref())
+        .map_or(0, |r| r.span().start);
+    let waves = waves(&raw.wave, risk, risk_at, &policy, ctx);
     let steps = validate_steps::steps(raw.steps.as_ref(), risk, ctx);
     let (metrics, watches, alerts) = validate_watch::metrics(raw, ctx);
     let (checklists, notify, contacts) = validate_people::people(raw, ctx);

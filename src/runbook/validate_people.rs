@@ -64,18 +64,18 @@ pub fn people(
     let mut names: HashMap<String, usize> = HashMap::new();
     let mut channels = Vec::new();
     for n in &raw.notify {
-        if let Some(name) = &n.get_ref().name {
-            if let Some(first) = names.insert(name.get_ref().clone(), name.span().start) {
-                let (line, _) = super::diagnostic::line_col(ctx.text, first);
-                ctx.error(
-                    name.span().start,
-                    format!(
-                        "channel name \"{}\" is used twice (also on line {line})",
-                        name.get_ref()
-                    ),
-                    "give each [[notify]] its own name",
-                );
-            }
+        if let Some(name) = &n.get_ref().name
+            && let Some(first) = names.insert(name.get_ref().clone(), name.span().start)
+        {
+            let (line, _) = super::diagnostic::line_col(ctx.text, first);
+            ctx.error(
+                name.span().start,
+                format!(
+                    "channel name \"{}\" is used twice (also on line {line})",
+                    name.get_ref()
+                ),
+                "give each [[notify]] its own name",
+            );
         }
         channels.extend(channel(n, ctx));
     }

@@ -45,18 +45,18 @@ pub fn metrics(
         if no_source {
             ctx.error(w.span().start, "[[watch]] needs a metric source", "add [prometheus] url = \"http://127.0.0.1:9090\", or [scrape] targets = [\"http://host:9100/metrics\"]");
         }
-        if let Some(name) = &w.get_ref().name {
-            if let Some(first) = names.insert(name.get_ref().clone(), name.span().start) {
-                let (line, _) = super::diagnostic::line_col(ctx.text, first);
-                ctx.error(
-                    name.span().start,
-                    format!(
-                        "watch name \"{}\" is used twice (also on line {line})",
-                        name.get_ref()
-                    ),
-                    "give each [[watch]] its own name: breaches and the report refer to it",
-                );
-            }
+        if let Some(name) = &w.get_ref().name
+            && let Some(first) = names.insert(name.get_ref().clone(), name.span().start)
+        {
+            let (line, _) = super::diagnostic::line_col(ctx.text, first);
+            ctx.error(
+                name.span().start,
+                format!(
+                    "watch name \"{}\" is used twice (also on line {line})",
+                    name.get_ref()
+                ),
+                "give each [[watch]] its own name: breaches and the report refer to it",
+            );
         }
         watches.extend(watch(w, ctx));
     }

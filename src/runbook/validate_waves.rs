@@ -13,11 +13,16 @@ pub(crate) const APPROVALS: &[(&str, Approval)] =
 pub(crate) struct WaveSpot {
     header: usize,
     size: usize,
+    /// Set for the risk row's default waves (none written): the row, and where risk is set.
+    default_of: Option<Risk>,
 }
 
+/// The waves as written, or the default waves of `risk` (`None` when `[plan]` has no valid
+/// risk, which is reported already); `risk_at` is where the risk is written.
 pub(crate) fn waves(
     raw: &[S<RawWave>],
-    risk: Risk,
+    risk: Option<Risk>,
+    risk_at: usize,
     policy: &Policy,
     ctx: &mut Ctx<'_>,
 ) -> Option<(Vec<WaveSpec>, Vec<WaveSpot>)> {
@@ -30,6 +35,7 @@ pub(crate) fn waves(
         approval: policy.approve_waves.clone(),
     };
     if raw.is_empty() {
+        let risk = risk?;
         let specs = Policy::default_waves(risk)
             .iter()
             .map(|s| match s.strip_suffix('%').and_then(|p| p.parse().ok()) {
@@ -39,7 +45,11 @@ pub(crate) fn waves(
             .collect::<Vec<_>>();
         let spots = specs
             .iter()
-            .map(|_| WaveSpot { header: 0, size: 0 })
+            .map(|_| WaveSpot {
+                header: risk_at,
+                size: risk_at,
+                default_of: Some(risk),
+            })
             .collect();
         return Some((specs, spots));
     }
@@ -105,6 +115,7 @@ pub(crate) fn waves(
         }
         specs.push(spec);
         spots.push(WaveSpot {
+            default_of: None,
             header,
             size: size_at,
         });
@@ -152,6 +163,20 @@ pub(crate) fn place(
     let spot = |wave: usize| spots.get(wave.saturating_sub(1)).map_or(0, |s| s.header);
     let planned = match plan_waves(fleet, specs) {
         Ok(p) => p,
+        Err(WavePlanError::EmptyWave { wave, .. }) if spots[0].default_of.is_some() => {
+            let risk = spots[0].default_of.map_or("", |r| r.as_str());
+            let sizes = spots[0].default_of.map(Policy::default_waves).unwrap_or_default();
+            ctx.error(
+                spots[0].header,
+                format!(
+                    "the {risk}-risk default waves ({}) leave wave {wave} empty: the fleet has only {} hosts",
+                    sizes.join(", "),
+                    fleet.len()
+                ),
+                "write [[wave]]s that fit this fleet, e.g. [[wave]] size = 1, then [[wave]] size = \"rest\"",
+            );
+            return None;
+        }
         Err(err) => {
             let (at, message, help) = match &err {
                 WavePlanError::EmptyWave { wave, why } => (

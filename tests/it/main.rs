@@ -8,3 +8,4 @@ mod sim;
 mod metrics;
 mod prom;
 mod run;
+mod runbook_cli;
