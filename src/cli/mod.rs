@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check;
+pub mod demo;
 pub mod plan;
 pub mod run;
 pub mod runs;
@@ -232,7 +233,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Plan(args) => plan::run(&args),
-        Command::Demo(_) => not_yet_built("demo"),
+        Command::Demo(args) => demo::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Report(_) => not_yet_built("report"),
         Command::Drill(_) => not_yet_built("drill"),
