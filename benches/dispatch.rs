@@ -8,7 +8,12 @@
 //!
 //! `baseline_bare_spawn` does the same 1,000 spawns with a plain `tokio::process::Command`
 //! (no process group, no capture, no executor) so the executor's own cost can be read off as
-//! the difference.
+//! the difference; `baseline_spawn_piped_own_group` adds what any capture needs (a process
+//! group, two pipes read to their end) to that.
+//!
+//! All three pass `/bin/true` one host argument: with exactly one argument GNU `true` loads
+//! the locale (to answer `--help`), which costs more than the executor itself, so the
+//! baselines must do the same to compare fairly.
 //!
 //! Run: `cargo bench --bench dispatch -- --sample-size 10`.
 
@@ -81,12 +86,36 @@ fn dispatch(c: &mut Criterion) {
                 for _ in 0..HOSTS {
                     set.spawn(async {
                         let status = tokio::process::Command::new("/bin/true")
+                            .arg("host-0000")
                             .stdin(Stdio::null())
                             .stdout(Stdio::null())
                             .stderr(Stdio::null())
                             .status()
                             .await;
                         status.map(|s| s.success()).unwrap_or(false)
+                    });
+                }
+                let mut ok = 0;
+                while let Some(done) = set.join_next().await {
+                    ok += usize::from(done.unwrap_or(false));
+                }
+                assert_eq!(ok, HOSTS);
+            })
+        })
+    });
+    group.bench_function("baseline_spawn_piped_own_group", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut set = tokio::task::JoinSet::new();
+                for _ in 0..HOSTS {
+                    set.spawn(async {
+                        let out = tokio::process::Command::new("/bin/true")
+                            .arg("host-0000")
+                            .stdin(Stdio::null())
+                            .process_group(0)
+                            .output()
+                            .await;
+                        out.map(|o| o.status.success()).unwrap_or(false)
                     });
                 }
                 let mut ok = 0;
