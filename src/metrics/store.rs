@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::SeriesPoint;
-use crate::runbook::Span;
+use crate::runbook::{Cmp, Span, Watch};
 
 /// Bytes one stored point takes (`i64` time + `f64` value).
 pub const POINT_BYTES: usize = std::mem::size_of::<(i64, f64)>();
@@ -76,6 +76,16 @@ pub enum Rank {
     High,
     /// Lower is worse (`< threshold` rules such as success rates).
     Low,
+}
+
+impl Rank {
+    /// The rank a watch's panel keeps: low values are worst for `<` rules.
+    pub fn of(watch: &Watch) -> Rank {
+        match watch.breach.or(watch.warn).map(|t| t.cmp) {
+            Some(Cmp::Lt | Cmp::Le) => Rank::Low,
+            _ => Rank::High,
+        }
+    }
 }
 
 /// One panel's series.
@@ -154,6 +164,15 @@ impl SeriesStore {
                 slot.0.clone_from(name);
                 slot.1.clear();
                 slot.1.push(point.at_ms, point.value);
+            }
+        }
+    }
+
+    /// Records every answered rule of a poll under its watch's name.
+    pub fn record_update(&mut self, update: &super::MetricUpdate, watches: &[Watch]) {
+        for (samples, watch) in update.samples.iter().zip(watches) {
+            if let Ok(answer) = &samples.reading {
+                self.record(&samples.rule, &answer.series, Rank::of(watch));
             }
         }
     }
