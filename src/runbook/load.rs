@@ -174,6 +174,9 @@ fn type_help(key: &str) -> String {
         "per_host" | "shell" | "shell_acknowledged" => {
             format!("write true or false, without quotes: {key} = true")
         }
+        "wave" | "watch" | "alerts" | "notify" => {
+            format!("write [[{key}]] with double brackets: each one is an entry of a list")
+        }
         "checklist" => {
             "write a list of texts or { text = \"...\", phase = \"each-wave\" } items".into()
         }
@@ -236,5 +239,34 @@ run = ["true", "{host}"]
         let err = load_str(Path::new("r.toml"), "[plan]\nname = = 1\n", today()).unwrap_err();
         assert_eq!(err[0].line, 2);
         assert!(err[0].message.starts_with("invalid TOML"), "{err:?}");
+    }
+
+    #[test]
+    fn a_review_older_than_90_days_warns_relative_to_the_given_day() {
+        let in_time = NaiveDate::from_ymd_opt(2027, 1, 30).unwrap_or_default();
+        let l = load_str(Path::new("r.toml"), GOOD, in_time).unwrap();
+        assert!(
+            l.warnings.is_empty(),
+            "90 days after the review: {:?}",
+            l.warnings
+        );
+        let late = NaiveDate::from_ymd_opt(2027, 1, 31).unwrap_or_default();
+        let l = load_str(Path::new("r.toml"), GOOD, late).unwrap();
+        assert_eq!(l.warnings.len(), 1);
+        assert_eq!(
+            l.warnings[0].message,
+            "the plan was last reviewed 91 days ago (2026-11-01), more than 90"
+        );
+        assert_eq!((l.warnings[0].line, l.warnings[0].column), (6, 12));
+    }
+
+    #[test]
+    fn a_wave_written_as_a_single_table_says_to_double_the_brackets() {
+        let text = format!("{GOOD}[wave]\nsize = \"rest\"\n");
+        let err = load_str(Path::new("r.toml"), &text, today()).unwrap_err();
+        assert_eq!(
+            err[0].help.as_deref(),
+            Some("write [[wave]] with double brackets: each one is an entry of a list")
+        );
     }
 }

@@ -28,4 +28,6 @@ pub use model::*;
 pub use waves::{PlannedWave, WavePlanError, plan_waves};
 
 #[cfg(test)]
+mod schema_sync;
+#[cfg(test)]
 mod waves_props;

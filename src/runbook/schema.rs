@@ -25,7 +25,7 @@ pub enum Shape {
 
 use Shape::{Array, Free, Table, Value};
 
-const PLAN: &[(&str, Shape)] = &[
+pub(super) const PLAN: &[(&str, Shape)] = &[
     ("name", Value),
     ("risk", Value),
     ("environment", Value),
@@ -39,7 +39,7 @@ const PLAN: &[(&str, Shape)] = &[
     ("reviewed", Value),
 ];
 
-const POLICY: &[(&str, Shape)] = &[
+pub(super) const POLICY: &[(&str, Shape)] = &[
     ("max_failed_total", Value),
     ("max_failed", Value),
     ("approve_waves", Value),
@@ -52,14 +52,14 @@ const POLICY: &[(&str, Shape)] = &[
     ("backups", Value),
 ];
 
-const FLEET: &[(&str, Shape)] = &[
+pub(super) const FLEET: &[(&str, Shape)] = &[
     ("hosts", Value),
     ("hosts_file", Value),
     ("ansible_inventory", Value),
     ("pattern", Value),
 ];
 
-const WAVE: &[(&str, Shape)] = &[
+pub(super) const WAVE: &[(&str, Shape)] = &[
     ("name", Value),
     ("size", Value),
     ("select", Free),
@@ -69,7 +69,7 @@ const WAVE: &[(&str, Shape)] = &[
     ("approval", Value),
 ];
 
-const STEP: &[(&str, Shape)] = &[
+pub(super) const STEP: &[(&str, Shape)] = &[
     ("run", Value),
     ("timeout", Value),
     ("per", Value),
@@ -84,7 +84,7 @@ const STEP: &[(&str, Shape)] = &[
     ("forks", Value),
 ];
 
-const STEPS: &[(&str, Shape)] = &[
+pub(super) const STEPS: &[(&str, Shape)] = &[
     ("backup", Table(STEP)),
     ("verify_backup", Table(STEP)),
     ("precheck", Table(STEP)),
@@ -94,7 +94,7 @@ const STEPS: &[(&str, Shape)] = &[
     ("verify_rollback", Table(STEP)),
 ];
 
-const PROMETHEUS: &[(&str, Shape)] = &[
+pub(super) const PROMETHEUS: &[(&str, Shape)] = &[
     ("url", Value),
     ("interval", Value),
     ("timeout", Value),
@@ -105,9 +105,10 @@ const PROMETHEUS: &[(&str, Shape)] = &[
     ("headers", Free),
 ];
 
-const SCRAPE: &[(&str, Shape)] = &[("targets", Value), ("interval", Value), ("timeout", Value)];
+pub(super) const SCRAPE: &[(&str, Shape)] =
+    &[("targets", Value), ("interval", Value), ("timeout", Value)];
 
-const WATCH: &[(&str, Shape)] = &[
+pub(super) const WATCH: &[(&str, Shape)] = &[
     ("name", Value),
     ("query", Value),
     ("unit", Value),
@@ -120,20 +121,20 @@ const WATCH: &[(&str, Shape)] = &[
     ("baseline_window", Value),
 ];
 
-const ALERT: &[(&str, Shape)] = &[("name", Value), ("match", Free), ("severity", Value)];
+pub(super) const ALERT: &[(&str, Shape)] = &[("name", Value), ("match", Free), ("severity", Value)];
 
-const ITEM: &[(&str, Shape)] = &[("text", Value), ("phase", Value)];
+pub(super) const ITEM: &[(&str, Shape)] = &[("text", Value), ("phase", Value)];
 
-const ROLE: &[(&str, Shape)] = &[("checklist", Array(&Table(ITEM)))];
+pub(super) const ROLE: &[(&str, Shape)] = &[("checklist", Array(&Table(ITEM)))];
 
-const ROLES: &[(&str, Shape)] = &[
+pub(super) const ROLES: &[(&str, Shape)] = &[
     ("commander", Table(ROLE)),
     ("technician", Table(ROLE)),
     ("impact", Table(ROLE)),
     ("communicator", Table(ROLE)),
 ];
 
-const NOTIFY: &[(&str, Shape)] = &[
+pub(super) const NOTIFY: &[(&str, Shape)] = &[
     ("name", Value),
     ("kind", Value),
     ("url", Value),
@@ -150,7 +151,7 @@ const NOTIFY: &[(&str, Shape)] = &[
     ("templates", Free),
 ];
 
-const CONTACTS: &[(&str, Shape)] = &[
+pub(super) const CONTACTS: &[(&str, Shape)] = &[
     ("vendor_support", Value),
     ("escalation", Value),
     ("traffic_switch", Value),
@@ -373,67 +374,5 @@ mod tests {
             )
             .is_empty()
         );
-    }
-
-    /// The field names serde knows for `T`, read from its `deserialize_struct` call.
-    fn serde_fields<T: serde::de::DeserializeOwned>() -> Vec<&'static str> {
-        use serde::de::{Error as _, Visitor, value::Error};
-        struct Probe<'a>(&'a mut Vec<&'static str>);
-        impl<'de> serde::Deserializer<'de> for Probe<'_> {
-            type Error = Error;
-            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-                Err(Error::custom("not a struct"))
-            }
-            fn deserialize_struct<V: Visitor<'de>>(
-                self,
-                _: &'static str,
-                fields: &'static [&'static str],
-                _: V,
-            ) -> Result<V::Value, Error> {
-                self.0.extend(fields);
-                Err(Error::custom("probed"))
-            }
-            serde::forward_to_deserialize_any! {
-                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
-                identifier ignored_any
-            }
-        }
-        let mut fields = Vec::new();
-        let _ = T::deserialize(Probe(&mut fields));
-        fields
-    }
-
-    fn keys(table: &[(&'static str, Shape)]) -> Vec<&'static str> {
-        let mut k: Vec<&'static str> = table.iter().map(|(k, _)| *k).collect();
-        k.sort_unstable();
-        k
-    }
-
-    fn sorted_fields<T: serde::de::DeserializeOwned>() -> Vec<&'static str> {
-        let mut f = serde_fields::<T>();
-        f.sort_unstable();
-        f
-    }
-
-    #[test]
-    fn the_key_tree_matches_the_raw_structs() {
-        use crate::runbook::raw::*;
-        assert_eq!(keys(ROOT), sorted_fields::<RawRunbook>());
-        assert_eq!(keys(PLAN), sorted_fields::<RawPlan>());
-        assert_eq!(keys(POLICY), sorted_fields::<RawPolicy>());
-        assert_eq!(keys(FLEET), sorted_fields::<RawFleet>());
-        assert_eq!(keys(WAVE), sorted_fields::<RawWave>());
-        assert_eq!(keys(STEPS), sorted_fields::<RawSteps>());
-        assert_eq!(keys(STEP), sorted_fields::<RawStep>());
-        assert_eq!(keys(PROMETHEUS), sorted_fields::<RawPrometheus>());
-        assert_eq!(keys(SCRAPE), sorted_fields::<RawScrape>());
-        assert_eq!(keys(WATCH), sorted_fields::<RawWatch>());
-        assert_eq!(keys(ALERT), sorted_fields::<RawAlert>());
-        assert_eq!(keys(ROLES), sorted_fields::<RawRoles>());
-        assert_eq!(keys(ROLE), sorted_fields::<RawRole>());
-        assert_eq!(keys(ITEM), sorted_fields::<RawItemTable>());
-        assert_eq!(keys(NOTIFY), sorted_fields::<RawNotify>());
-        assert_eq!(keys(CONTACTS), sorted_fields::<RawContacts>());
     }
 }

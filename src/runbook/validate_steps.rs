@@ -285,3 +285,63 @@ pub fn valid_env_name(name: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use chrono::NaiveDate;
+
+    use crate::runbook::load::load_str;
+    use crate::runbook::{StepName, StepRunner};
+
+    fn runbook(step: &str) -> String {
+        format!(
+            "[plan]\nname = \"t\"\nrisk = \"low\"\nenvironment = \"test\"\nreviewed = 2026-11-01\n[fleet]\nhosts = [\"a\", \"b\"]\n{step}"
+        )
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_shell_line_never_holds_placeholders() {
+        let text = runbook(
+            "[steps.upgrade]\nrun = [\"upgrade {host} && reboot\"]\nshell = true\nshell_acknowledged = true\n",
+        );
+        let err = load_str(Path::new("r.toml"), &text, today()).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(
+            err[0].message,
+            "`{host}` in the shell line of [steps.upgrade] is not expanded"
+        );
+        assert_eq!((err[0].line, err[0].column), (9, 17));
+    }
+
+    #[test]
+    fn an_acknowledged_shell_step_takes_host_as_a_further_argument() {
+        let text = runbook(
+            "[steps.upgrade]\nrun = [\"upgrade \\\"$1\\\" | tee log\", \"{host}\"]\nshell = true\nshell_acknowledged = true\n",
+        );
+        let loaded = load_str(Path::new("r.toml"), &text, today()).unwrap();
+        let step = &loaded.runbook.steps[&StepName::Upgrade];
+        assert!(
+            matches!(&step.runner, StepRunner::Command { shell: true, argv } if argv.len() == 2)
+        );
+    }
+
+    #[test]
+    fn literal_braces_are_written_doubled() {
+        let text = runbook("[steps.upgrade]\nrun = [\"awk\", \"{{print $1}}\", \"{host}\"]\n");
+        assert!(load_str(Path::new("r.toml"), &text, today()).is_ok());
+        let text = runbook("[steps.upgrade]\nrun = [\"awk\", \"{print $1}\"]\n");
+        let err = load_str(Path::new("r.toml"), &text, today()).unwrap_err();
+        assert!(
+            err[0]
+                .message
+                .starts_with("unknown placeholder `{print $1}`"),
+            "{err:?}"
+        );
+    }
+}
