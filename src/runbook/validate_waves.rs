@@ -165,7 +165,10 @@ pub(crate) fn place(
         Ok(p) => p,
         Err(WavePlanError::EmptyWave { wave, .. }) if spots[0].default_of.is_some() => {
             let risk = spots[0].default_of.map_or("", |r| r.as_str());
-            let sizes = spots[0].default_of.map(Policy::default_waves).unwrap_or_default();
+            let sizes = spots[0]
+                .default_of
+                .map(Policy::default_waves)
+                .unwrap_or_default();
             ctx.error(
                 spots[0].header,
                 format!(
