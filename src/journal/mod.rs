@@ -6,6 +6,8 @@
 
 mod error;
 mod lock;
+#[cfg(test)]
+mod proptests;
 mod record;
 mod replay;
 mod run_id;
@@ -53,7 +55,7 @@ pub struct Journal<E> {
     _event: PhantomData<fn() -> E>,
 }
 
-impl<E: Serialize + DeserializeOwned> Journal<E> {
+impl<E: Serialize + DeserializeOwned + Send> Journal<E> {
     /// Starts the journal of a new run: creates `run_dir` (0700, with missing parents) and an
     /// empty `journal.jsonl` (0600), and takes the run's lock.
     pub fn create(run_dir: &Path) -> Result<Self, JournalError> {

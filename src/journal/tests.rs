@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::*;
@@ -12,7 +11,7 @@ use crate::runbook::Role;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum Ev {
+pub(super) enum Ev {
     HostStepFinished {
         host: String,
         step: String,
@@ -28,11 +27,11 @@ enum Ev {
     },
 }
 
-fn at(ms: i64) -> Timestamp {
+pub(super) fn at(ms: i64) -> Timestamp {
     Timestamp::from_unix_millis(1_795_504_323_481 + ms)
 }
 
-fn bo() -> Actor {
+pub(super) fn bo() -> Actor {
     Actor::new(Role::Technician, "bo")
 }
 
@@ -42,14 +41,14 @@ fn paused(reason: &str) -> Ev {
     }
 }
 
-fn run_dir() -> (tempfile::TempDir, PathBuf) {
+pub(super) fn run_dir() -> (tempfile::TempDir, PathBuf) {
     let state = tempfile::tempdir().unwrap();
     let dir = crate::paths::run_dir(state.path(), "20261124-071203-ab12");
     (state, dir)
 }
 
 /// A journal with `n` paused events, closed again.
-fn journal_with(dir: &Path, n: usize) {
+pub(super) fn journal_with(dir: &Path, n: usize) {
     let mut j = Journal::<Ev>::create(dir).unwrap();
     for i in 0..n {
         j.append(at(i as i64), bo(), paused(&format!("p{i}")))
@@ -328,71 +327,4 @@ fn create_run_makes_a_fresh_run_under_the_state_dir() {
         journal_path(&crate::paths::run_dir(state.path(), &id))
     );
     assert_eq!(run_ids(state.path()).unwrap(), [id]);
-}
-
-fn ev() -> impl Strategy<Value = Ev> {
-    prop_oneof![
-        (
-            "\\PC{0,12}",
-            "[a-z]{1,8}",
-            any::<bool>(),
-            any::<Option<i32>>()
-        )
-            .prop_map(|(host, step, ok, exit)| Ev::HostStepFinished {
-                host,
-                step,
-                ok,
-                exit
-            }),
-        (any::<u32>(), prop::collection::vec("[a-z0-9-]{1,10}", 0..5))
-            .prop_map(|(wave, hosts)| Ev::WaveStarted { wave, hosts }),
-        any::<String>().prop_map(|reason| Ev::Paused { reason }),
-    ]
-}
-
-fn entry() -> impl Strategy<Value = (Timestamp, Actor, Ev)> {
-    let role = prop_oneof![
-        Just(ActorRole::Commander),
-        Just(ActorRole::Technician),
-        Just(ActorRole::Impact),
-        Just(ActorRole::Communicator),
-        Just(ActorRole::Ripcord),
-    ];
-    // Years 1970 to 9999: what RFC 3339 can write.
-    (0i64..253_402_300_799_999, role, "\\PC{0,10}", ev())
-        .prop_map(|(ms, role, name, e)| (Timestamp::from_unix_millis(ms), Actor { role, name }, e))
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
-
-    #[test]
-    fn what_is_appended_is_what_is_read_back(
-        chunks in prop::collection::vec(prop::collection::vec(entry(), 1..6), 0..8),
-        reopen_after in 0usize..8,
-    ) {
-        let (_state, dir) = run_dir();
-        let mut j = Journal::<Ev>::create(&dir).unwrap();
-        let mut appended = Vec::new();
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            if i == reopen_after {
-                drop(j);
-                let (again, replay) = Journal::<Ev>::open(&dir).unwrap();
-                prop_assert_eq!(&replay.records, &appended);
-                j = again;
-            }
-            if chunk.len() == 1 {
-                let (at, actor, event) = chunk.into_iter().next().unwrap();
-                appended.push(j.append(at, actor, event).unwrap());
-            } else {
-                appended.extend(j.append_batch(chunk).unwrap());
-            }
-        }
-        let replay = read::<Ev>(j.path()).unwrap();
-        prop_assert!(replay.warnings.is_empty());
-        prop_assert_eq!(&replay.records, &appended);
-        for (i, r) in replay.records.iter().enumerate() {
-            prop_assert_eq!(r.seq, i as u64 + 1);
-        }
-    }
 }
