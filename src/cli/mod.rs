@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod check;
 pub mod demo;
 pub mod plan;
+pub mod report;
 pub mod run;
 pub mod runs;
 pub mod sim_agent;
@@ -235,7 +236,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plan(args) => plan::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Run(args) => run::run(&args),
-        Command::Report(_) => not_yet_built("report"),
+        Command::Report(args) => report::run(&args),
         Command::Drill(_) => not_yet_built("drill"),
         Command::Runs(args) => runs::run(&args),
         Command::Attach(_) => not_yet_built("attach"),
