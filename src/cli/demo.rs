@@ -92,6 +92,7 @@ pub fn setup(
     if let Some(MetricSource::Scrape { targets, .. }) = &mut loaded.runbook.metrics {
         *targets = vec![sim.metrics_url()];
     }
+
     let plan = PlanSnapshot::from_runbook(&loaded.runbook, &loaded.waves);
     let mut step_env = BTreeMap::new();
     step_env.insert("RIPCORD_SIM".to_string(), sim.addr().to_string());

@@ -111,7 +111,7 @@ pub fn drive_headless(config: RunConfig) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let mut printer = HeadlessPrinter::new(std::io::stdout());
-        let runner = Runner::open(config, &mut printer)?;
+        let runner = Runner::start(config, &mut printer).await?;
         eprintln!(
             "ripcord: run {} (journal in the state dir under runs/{})",
             runner.run_id(),

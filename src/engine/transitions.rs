@@ -68,7 +68,8 @@ pub(super) fn apply_event(state: &mut State, record: &Record<EventKind>, at: Tim
                     (*role, recs)
                 })
                 .collect();
-            for r in &plan.rules {
+            // Per-host rules get an entry per host as their judgements arrive.
+            for r in plan.rules.iter().filter(|r| !r.per_host) {
                 state.rules.insert(
                     r.name.clone(),
                     RuleRec {

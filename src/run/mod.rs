@@ -4,6 +4,7 @@
 //! The headless printer and the cockpit both drive this same loop through [`Observer`].
 
 mod effects;
+pub mod metrics;
 mod resume;
 
 use std::collections::BTreeMap;
@@ -78,6 +79,8 @@ pub struct RunConfig {
 pub trait Observer {
     /// One event was journaled and applied.
     fn event(&mut self, record: &Record<EventKind>, state: &State);
+    /// A metric poll arrived (samples for panels); its rule changes are journaled separately.
+    fn metrics(&mut self, _update: &crate::metrics::MetricUpdate) {}
     /// The loop is idle: a chance to redraw. Returning intents submits them.
     fn tick(&mut self, _state: &State) -> Vec<Intent> {
         Vec::new()
@@ -108,6 +111,7 @@ pub struct Runner {
     on_halt: Option<HaltPolicy>,
     notifier: crate::notify::Notifier,
     notifications: mpsc::Receiver<EventKind>,
+    metrics: Option<metrics::MetricsLink>,
 }
 
 /// The wall clock, in the one place the shell reads it.
@@ -116,6 +120,18 @@ pub fn now() -> Timestamp {
 }
 
 impl Runner {
+    /// Starts or resumes a run: a new run first passes the metric preflight (every query run
+    /// once for wave 1; an empty result or an error blocks the start), then [`Runner::open`].
+    pub async fn start(config: RunConfig, observer: &mut dyn Observer) -> Result<Self, RunError> {
+        if config.resume.is_none() {
+            let problems = metrics::preflight(&config).await;
+            if !problems.is_empty() {
+                return Err(RunError::Preflight(problems));
+            }
+        }
+        Self::open(config, observer)
+    }
+
     /// Opens (or creates) the run's journal and rebuilds the state; on resume, marks hosts
     /// whose step was in flight as interrupted before anything else happens to them.
     pub fn open(config: RunConfig, observer: &mut dyn Observer) -> Result<Self, RunError> {
@@ -155,6 +171,7 @@ impl Runner {
             on_halt: config.on_halt,
             notifier,
             notifications,
+            metrics: None,
         };
         // A run killed before its first event was written has an empty journal: start it now.
         if fresh || runner.state.plan.is_none() {
@@ -172,6 +189,7 @@ impl Runner {
             runner.record_all(Actor::ripcord(), events, observer)?;
             runner.notifier.resume(&runner.state);
         }
+        runner.metrics = metrics::MetricsLink::start(&config.runbook, &runner.state);
         Ok(runner)
     }
 
@@ -199,6 +217,9 @@ impl Runner {
             observer.event(r, &self.state);
         }
         self.launcher.launch(&records);
+        if let Some(m) = &self.metrics {
+            m.publish(&self.state);
+        }
         let queued = self.notifier.on_records(&records, &self.state);
         if !queued.is_empty() {
             self.record_all(Actor::ripcord(), queued, observer)?;
@@ -310,6 +331,10 @@ impl Runner {
                 Some((job, outcomes)) = self.results.recv() => self.finished(job, outcomes, observer)?,
                 Some((actor, intent)) = inputs.intents.recv() => self.submit(actor, &intent, observer)?,
                 Some(event) = inputs.metrics.recv() => self.record_all(Actor::ripcord(), vec![event], observer)?,
+                Some(update) = next_metric(&mut self.metrics) => {
+                    observer.metrics(&update);
+                    self.record_all(Actor::ripcord(), metrics::events_of(&update), observer)?;
+                }
                 Some(event) = self.notifications.recv() => self.record_all(Actor::ripcord(), vec![event], observer)?,
                 _ = tick.tick() => {
                     for intent in observer.tick(&self.state) {
@@ -375,6 +400,16 @@ impl Runner {
     }
 }
 
+/// The next poller update, or never when the run has no metric source.
+async fn next_metric(
+    link: &mut Option<metrics::MetricsLink>,
+) -> Option<crate::metrics::MetricUpdate> {
+    match link {
+        Some(link) => link.updates.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The wave waiting for approval, when the run can go no further without it.
 pub fn waiting_approval(state: &State) -> Option<usize> {
     if state.run != RunState::Running || state.active_wave().is_some() {
@@ -392,6 +427,20 @@ pub enum RunError {
     /// The journal could not be written or read.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The metric preflight found problems; nothing was started.
+    #[error("{}", preflight_text(.0))]
+    Preflight(Vec<crate::metrics::PreflightProblem>),
+}
+
+fn preflight_text(problems: &[crate::metrics::PreflightProblem]) -> String {
+    let mut text = format!(
+        "the metric preflight found {} problem(s); nothing was started (fix the queries or the source, or run `ripcord check --online`):",
+        problems.len()
+    );
+    for p in problems {
+        text.push_str(&format!("\n  {p}"));
+    }
+    text
 }
 
 fn seed_from(id: &str) -> u64 {

@@ -94,7 +94,12 @@ impl fmt::Display for Span {
         if ms == 0 {
             return f.write_str("0s");
         }
-        for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        for (unit, size) in [
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1_000),
+        ] {
             if ms >= size {
                 write!(f, "{}{unit}", ms / size)?;
                 ms %= size;
@@ -135,7 +140,12 @@ mod tests {
     #[test]
     fn rejects_unitless_and_unknown_units_with_a_fix() {
         assert!(Span::parse("15").unwrap_err().contains("no unit"));
-        assert!(Span::parse("15 min").unwrap_err().contains("expected a number"));
+        assert!(Span::parse("15 min").unwrap_err().contains("no unit"));
+        assert!(
+            Span::parse("m15")
+                .unwrap_err()
+                .contains("expected a number")
+        );
         assert!(Span::parse("15y").unwrap_err().contains("unknown unit"));
         assert!(Span::parse("").is_err());
     }
