@@ -131,13 +131,12 @@ pub fn handle(state: &State, actor: &Actor, intent: &Intent) -> Vec<EventKind> {
                     breached.join(", ")
                 ));
             }
-            if let Some(halt) = &state.halted {
-                if role != Role::Commander {
+            if let Some(halt) = &state.halted
+                && role != Role::Commander {
                     return refuse(format!(
                         "the run halted ({halt}): only the commander may resume"
                     ));
                 }
-            }
             vec![EventKind::Resumed {}]
         }
         Intent::ApproveWave { wave } => {

@@ -27,11 +27,10 @@ pub fn resume_events(state: &State) -> Vec<EventKind> {
         }
     }
     events.insert(0, EventKind::RunResumed { interrupted });
-    if let RunState::Paused { reason, .. } = &state.run {
-        if reason.starts_with(STOPPED) && state.halted.is_none() {
+    if let RunState::Paused { reason, .. } = &state.run
+        && reason.starts_with(STOPPED) && state.halted.is_none() {
             events.push(EventKind::Resumed {});
         }
-    }
     events
 }
 
