@@ -58,6 +58,9 @@ pub fn hms(t: Timestamp) -> String {
 /// `2 h 05 min`, `3 min 20 s`, `12 s`, `0.4 s`: a duration for people, never negative.
 pub fn duration(ms: i64) -> String {
     let ms = ms.max(0);
+    if ms < 1000 {
+        return format!("{ms} ms");
+    }
     if ms < 10_000 && ms % 1000 != 0 {
         return format!("{}.{} s", ms / 1000, (ms % 1000) / 100);
     }
@@ -77,12 +80,13 @@ mod tests {
 
     #[test]
     fn durations_read_like_a_person_wrote_them() {
-        assert_eq!(duration(0), "0 s");
-        assert_eq!(duration(400), "0.4 s");
+        assert_eq!(duration(0), "0 ms");
+        assert_eq!(duration(400), "400 ms");
+        assert_eq!(duration(2_400), "2.4 s");
         assert_eq!(duration(12_000), "12 s");
         assert_eq!(duration(200_000), "3 min 20 s");
         assert_eq!(duration(7_500_000), "2 h 05 min");
-        assert_eq!(duration(-5), "0 s");
+        assert_eq!(duration(-5), "0 ms");
     }
 
     #[test]

@@ -96,8 +96,10 @@ impl Doc {
 /// Escapes Markdown's punctuation so journal text (rule names, reasons) stays literal.
 fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for (i, c) in s.chars().enumerate() {
         match c {
+            // `>` and `#` mean something only at the start of a line.
+            '>' | '#' if i > 0 => out.push(c),
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
                 out.push('\\');
                 out.push(c);
@@ -206,7 +208,8 @@ mod tests {
 
     #[test]
     fn markdown_keeps_journal_text_literal() {
-        assert_eq!(md_escape("a|b *c* <x>"), "a\\|b \\*c\\* \\<x\\>");
+        assert_eq!(md_escape("a|b *c* <x> #1"), "a\\|b \\*c\\* \\<x> #1");
+        assert_eq!(md_escape("> quote"), "\\> quote");
         assert_eq!(md_code("rate(x[1m])"), "`rate(x[1m])`");
         assert_eq!(md_code("a`b"), "``a`b``");
         assert_eq!(md_code("{code=~\"5..\"}|x"), "`{code=~\"5..\"}\\|x`");

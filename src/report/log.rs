@@ -116,7 +116,11 @@ fn evidence_lines(ev: &Evidence, c: &Ctx<'_>) -> Vec<Line> {
         (Some(t), _) => out.push(text(format!("threshold: {t}"))),
         (None, _) => out.push(text("threshold: none (the rule's no-data policy applied)")),
     }
-    out.push(text(format!("window (`for`): {}", Span::from_millis(ev.for_ms))));
+    out.push(vec![
+        Inline::Text("window (".into()),
+        Inline::Code("for".into()),
+        Inline::Text(format!("): {}", Span::from_millis(ev.for_ms))),
+    ]);
     if let Some(e) = &ev.error {
         out.push(text(format!("source error: {}", c.redact(e))));
     }
@@ -363,7 +367,17 @@ pub fn restarts(doc: &mut Doc, c: &Ctx<'_>) {
         .iter()
         .filter_map(|r| match &r.event {
             EventKind::RunResumed { interrupted } => Some(Entry {
-                head: text(format!("{} #{} run resumed by {}", hms(r.at), r.seq, r.actor)),
+                head: text(match c.records.get((r.seq as usize).saturating_sub(2)) {
+                    Some(p) if p.seq + 1 == r.seq => format!(
+                        "{} #{} run resumed; the journal was silent for {} since #{} at {}",
+                        hms(r.at),
+                        r.seq,
+                        duration(r.at.millis_since(p.at)),
+                        p.seq,
+                        hms(p.at)
+                    ),
+                    _ => format!("{} #{} run resumed", hms(r.at), r.seq),
+                }),
                 details: if interrupted.is_empty() {
                     vec![text("no host step was in flight")]
                 } else {

@@ -8,4 +8,5 @@ mod sim;
 mod metrics;
 mod prom;
 mod run;
+mod report;
 mod runbook_cli;
