@@ -9,12 +9,16 @@
 pub mod chart;
 pub mod clock;
 pub mod doc;
+mod fleet;
 pub mod html;
 mod log;
 pub mod outbox;
+mod people;
 mod review;
 pub mod scorecard;
 mod summary;
+mod svg;
+pub mod targets;
 pub mod times;
 
 use std::path::{Path, PathBuf};
@@ -25,8 +29,8 @@ pub use clock::Zone;
 use doc::{Block, Doc, Figure};
 pub use scorecard::{Scorecard, scorecard};
 
-use crate::engine::event::{EventKind, PlanSnapshot};
 use crate::engine::State;
+use crate::engine::event::{EventKind, PlanSnapshot};
 use crate::journal::{JournalError, Record};
 use crate::redact::Redactor;
 
@@ -80,7 +84,10 @@ impl Options {
             EventKind::RunStarted { runbook, .. } => Some(PathBuf::from(runbook)),
             _ => None,
         });
-        if let Some(loaded) = path.filter(|p| p.is_file()).and_then(|p| crate::runbook::load(&p).ok()) {
+        if let Some(loaded) = path
+            .filter(|p| p.is_file())
+            .and_then(|p| crate::runbook::load(&p).ok())
+        {
             self.reviewed = loaded.runbook.plan.reviewed;
             names.extend(crate::run::secret_envs(&loaded.runbook));
         }
@@ -93,9 +100,20 @@ impl Options {
 
 fn secret_looking(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
-    ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "WEBHOOK", "_URL"]
-        .iter()
-        .any(|w| n.contains(w))
+    [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "WEBHOOK",
+        "_URL",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 /// One chart, as an SVG document and the file name it goes to beside a Markdown report.
@@ -144,14 +162,25 @@ pub fn render(records: &[Record<EventKind>], warnings: &[String], options: &Opti
     Rendered { main, charts }
 }
 
-fn build(records: &[Record<EventKind>], warnings: &[String], state: &State, o: &Options) -> (Doc, Vec<Chart>) {
+fn build(
+    records: &[Record<EventKind>],
+    warnings: &[String],
+    state: &State,
+    o: &Options,
+) -> (Doc, Vec<Chart>) {
     let Some(plan) = state.plan.as_deref() else {
-        let mut doc = Doc { title: "Postmortem: unknown run".into(), ..Doc::default() };
+        let mut doc = Doc {
+            title: "Postmortem: unknown run".into(),
+            ..Doc::default()
+        };
         let mut reasons = warnings.to_vec();
         reasons.push(if records.is_empty() {
             "the journal is empty: no event was recorded".into()
         } else {
-            format!("the journal's {} event(s) include no run_started: the plan is unknown", records.len())
+            format!(
+                "the journal's {} event(s) include no run_started: the plan is unknown",
+                records.len()
+            )
         });
         summary::banner(&mut doc, &reasons);
         return (doc, Vec::new());
@@ -169,7 +198,10 @@ fn build(records: &[Record<EventKind>], warnings: &[String], state: &State, o: &
         Some(_) => format!("Drill report: {}", plan.name),
         None => format!("Postmortem: {}", plan.name),
     };
-    let mut doc = Doc { title, ..Doc::default() };
+    let mut doc = Doc {
+        title,
+        ..Doc::default()
+    };
     summary::banner(&mut doc, &summary::incomplete_reasons(&c, warnings));
     if let Some(card) = scorecard::score(records, state, &c.k) {
         summary::scorecard(&mut doc, &card);
@@ -177,17 +209,17 @@ fn build(records: &[Record<EventKind>], warnings: &[String], state: &State, o: &
     summary::summary(&mut doc, &c);
     summary::roles(&mut doc, &c);
     summary::key_times(&mut doc, &c);
-    summary::blast(&mut doc, &c);
-    summary::waves(&mut doc, &c);
+    fleet::blast(&mut doc, &c);
+    fleet::waves(&mut doc, &c);
     log::failed_hosts(&mut doc, &c);
     log::decisions(&mut doc, &c);
-    log::operator_actions(&mut doc, &c);
-    log::notifications(&mut doc, &c);
-    log::checklists(&mut doc, &c);
-    log::restarts(&mut doc, &c);
+    people::operator_actions(&mut doc, &c);
+    people::notifications(&mut doc, &c);
+    people::checklists(&mut doc, &c);
+    people::restarts(&mut doc, &c);
     let charts = charts(&mut doc, &c, o);
     review::review(&mut doc, &c);
-    log::timeline(&mut doc, &c);
+    people::timeline(&mut doc, &c);
     let (first, last) = (records.first(), records.last());
     if let (Some(a), Some(b)) = (first, last) {
         doc.push(Block::Para(doc::text(format!(
@@ -241,7 +273,9 @@ pub enum ReportError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     /// Neither a journal file nor a run of that id.
-    #[error("no journal file {arg} and no run {arg} under {runs}; list runs with `ripcord runs`, or give the path of a journal.jsonl")]
+    #[error(
+        "no journal file {arg} and no run {arg} under {runs}; list runs with `ripcord runs`, or give the path of a journal.jsonl"
+    )]
     NotFound {
         /// What was given.
         arg: String,
@@ -292,19 +326,32 @@ pub struct Written {
 
 /// Reads the journal at `journal` and writes its report to `out` (charts as SVG files beside a
 /// Markdown report, named after it), or returns the text when `out` is `None`.
-pub fn write_report(journal: &Path, format: Format, out: Option<&Path>) -> Result<Written, ReportError> {
+pub fn write_report(
+    journal: &Path,
+    format: Format,
+    out: Option<&Path>,
+) -> Result<Written, ReportError> {
     let replay = crate::journal::read::<EventKind>(journal)?;
     let mut options = Options::new(format).with_runbook_of(&replay.records);
     if let (Some(out), Format::Markdown) = (out, format) {
-        let stem = out.file_stem().map_or_else(|| "report".into(), |s| s.to_string_lossy().into_owned());
+        let stem = out
+            .file_stem()
+            .map_or_else(|| "report".into(), |s| s.to_string_lossy().into_owned());
         options.chart_prefix = Some(stem);
     }
     let rendered = render(&replay.records, &replay.warnings, &options);
     let Some(out) = out else {
-        return Ok(Written { text: Some(rendered.main), files: Vec::new(), warnings: replay.warnings });
+        return Ok(Written {
+            text: Some(rendered.main),
+            files: Vec::new(),
+            warnings: replay.warnings,
+        });
     };
     let put = |path: &Path, text: &str| {
-        std::fs::write(path, text).map_err(|source| ReportError::Write { path: path.into(), source })
+        std::fs::write(path, text).map_err(|source| ReportError::Write {
+            path: path.into(),
+            source,
+        })
     };
     put(out, &rendered.main)?;
     let mut files = vec![out.to_path_buf()];
@@ -316,5 +363,9 @@ pub fn write_report(journal: &Path, format: Format, out: Option<&Path>) -> Resul
             files.push(path);
         }
     }
-    Ok(Written { text: None, files, warnings: replay.warnings })
+    Ok(Written {
+        text: None,
+        files,
+        warnings: replay.warnings,
+    })
 }

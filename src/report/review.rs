@@ -27,7 +27,8 @@ pub fn review(doc: &mut Doc, c: &Ctx<'_>) {
     ));
     doc.h(3, "What went badly");
     doc.push(Block::FillIn(
-        "What slowed detection, acknowledgement or recovery? Which target was missed, and why?".into(),
+        "What slowed detection, acknowledgement or recovery? Which target was missed, and why?"
+            .into(),
     ));
     doc.h(3, "Where we got lucky");
     doc.push(Block::FillIn(
@@ -35,12 +36,15 @@ pub fn review(doc: &mut Doc, c: &Ctx<'_>) {
     ));
     doc.h(3, "Action items");
     doc.push(Block::Table(
-        ["Action", "Owner", "Due date", "Tracking"].map(String::from).to_vec(),
+        ["Action", "Owner", "Due date", "Tracking"]
+            .map(String::from)
+            .to_vec(),
         vec![vec![text(" "), text(" "), text(" "), text(" ")]; 3],
     ));
     doc.h(3, "Plan changes");
     doc.push(Block::FillIn(
-        "What should change in the runbook (waves, soak, rules, thresholds, checklists, targets)?".into(),
+        "What should change in the runbook (waves, soak, rules, thresholds, checklists, targets)?"
+            .into(),
     ));
     let reviewed = c.reviewed.map_or_else(
         || "its current date could not be read (the runbook was not found)".to_string(),

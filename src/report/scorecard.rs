@@ -42,7 +42,10 @@ impl Scorecard {
     }
     /// Lines that failed.
     pub fn failures(&self) -> usize {
-        self.lines.iter().filter(|l| l.verdict == Verdict::Fail).count()
+        self.lines
+            .iter()
+            .filter(|l| l.verdict == Verdict::Fail)
+            .count()
     }
 }
 
@@ -50,9 +53,24 @@ impl fmt::Display for Scorecard {
     /// A plain-text table for terminals.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Drill scorecard — fault {}", self.scenario)?;
-        let w0 = self.lines.iter().map(|l| l.item.chars().count()).max().unwrap_or(0);
-        let w1 = self.lines.iter().map(|l| l.value.chars().count()).max().unwrap_or(0);
-        let w2 = self.lines.iter().map(|l| l.target.chars().count()).max().unwrap_or(0);
+        let w0 = self
+            .lines
+            .iter()
+            .map(|l| l.item.chars().count())
+            .max()
+            .unwrap_or(0);
+        let w1 = self
+            .lines
+            .iter()
+            .map(|l| l.value.chars().count())
+            .max()
+            .unwrap_or(0);
+        let w2 = self
+            .lines
+            .iter()
+            .map(|l| l.target.chars().count())
+            .max()
+            .unwrap_or(0);
         for l in &self.lines {
             writeln!(
                 f,
@@ -93,14 +111,19 @@ fn measured(m: &Measure) -> ScoreLine {
         || format!("{} not reached", m.to),
         |ms| format!("{} ({} → {})", duration(ms), m.from, m.to),
     );
-    let target = m
-        .target
-        .map_or_else(|| "—".into(), |(name, ms)| format!("≤ {} ({name})", duration(ms as i64)));
+    let target = m.target.map_or_else(
+        || "—".into(),
+        |(name, ms)| format!("≤ {} ({name})", duration(ms as i64)),
+    );
     line(m.name, value, target, m.verdict)
 }
 
 /// The scorecard from parts already computed (the report reuses its own).
-pub(crate) fn score(records: &[Record<EventKind>], state: &State, k: &KeyTimes) -> Option<Scorecard> {
+pub(crate) fn score(
+    records: &[Record<EventKind>],
+    state: &State,
+    k: &KeyTimes,
+) -> Option<Scorecard> {
     let scenario = state.drill.clone()?;
     let plan = state.plan.as_deref()?;
     let ms = measures(k, &plan.targets);
@@ -108,7 +131,12 @@ pub(crate) fn score(records: &[Record<EventKind>], state: &State, k: &KeyTimes) 
     let mut lines = Vec::new();
     match (&k.fault_began, &k.detected) {
         (Some(b), Some(d)) => {
-            lines.push(line("fault began", hms(b.at), "—".into(), Verdict::NoTarget));
+            lines.push(line(
+                "fault began",
+                hms(b.at),
+                "—".into(),
+                Verdict::NoTarget,
+            ));
             let ttd = d.at.millis_since(b.at);
             lines.push(line(
                 "detected",
@@ -128,17 +156,31 @@ pub(crate) fn score(records: &[Record<EventKind>], state: &State, k: &KeyTimes) 
         }
     }
     let paused = match (&k.paused, &k.rollback_started) {
-        (Some(p), _) => line("paused", hms(p.at), "paused after detection".into(), Verdict::Pass),
+        (Some(p), _) => line(
+            "paused",
+            hms(p.at),
+            "paused after detection".into(),
+            Verdict::Pass,
+        ),
         (None, Some(_)) => line(
             "paused",
             "not paused: the policy rolled back directly".into(),
             "paused after detection".into(),
             Verdict::NoTarget,
         ),
-        (None, None) => line("paused", "never".into(), "paused after detection".into(), Verdict::Fail),
+        (None, None) => line(
+            "paused",
+            "never".into(),
+            "paused after detection".into(),
+            Verdict::Fail,
+        ),
     };
     lines.push(paused);
-    for name in ["time to start the rollback", "time to mitigate", "time to resolve"] {
+    for name in [
+        "time to start the rollback",
+        "time to mitigate",
+        "time to resolve",
+    ] {
         if let Some(m) = find(name) {
             let mut l = measured(m);
             if name == "time to mitigate" {
@@ -175,7 +217,11 @@ pub(crate) fn score(records: &[Record<EventKind>], state: &State, k: &KeyTimes) 
     }
     if let Some(b) = &k.fault_began {
         let hosts = blast_radius(state, b.at);
-        let verdict = if hosts.is_empty() { Verdict::Pass } else { Verdict::Fail };
+        let verdict = if hosts.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
         lines.push(line(
             "blast radius",
             format!("{} host(s) upgraded after the fault began", hosts.len()),
@@ -187,7 +233,11 @@ pub(crate) fn score(records: &[Record<EventKind>], state: &State, k: &KeyTimes) 
     Some(Scorecard { scenario, lines })
 }
 
-fn notification_lines(records: &[Record<EventKind>], k: &KeyTimes, has_channels: bool) -> Vec<ScoreLine> {
+fn notification_lines(
+    records: &[Record<EventKind>],
+    k: &KeyTimes,
+    has_channels: bool,
+) -> Vec<ScoreLine> {
     let mut out = Vec::new();
     let Some(det) = &k.detected else {
         return out;
@@ -210,19 +260,33 @@ fn notification_lines(records: &[Record<EventKind>], k: &KeyTimes, has_channels:
         format!(
             "{sent} of {} delivered{}",
             after.len(),
-            longest.map(|l| format!(", longest delay {}", duration(l))).unwrap_or_default()
+            longest
+                .map(|l| format!(", longest delay {}", duration(l)))
+                .unwrap_or_default()
         )
     };
-    out.push(line("notifications after detection", value, "all delivered".into(), verdict));
-    let first_update = records.iter().find(|r| {
-        r.seq > det.seq && matches!(r.event, EventKind::StatusUpdateSent { .. })
-    });
+    out.push(line(
+        "notifications after detection",
+        value,
+        "all delivered".into(),
+        verdict,
+    ));
+    let first_update = records
+        .iter()
+        .find(|r| r.seq > det.seq && matches!(r.event, EventKind::StatusUpdateSent { .. }));
     let end = k.journal_ends.as_ref().map_or(det.at, |m| m.at);
     let (value, verdict) = match first_update {
         Some(r) => {
             let d = r.at.millis_since(det.at);
-            let v = if d <= FIRST_UPDATE_WITHIN_MS { Verdict::Pass } else { Verdict::Fail };
-            (format!("{} ({} after detection)", hms(r.at), duration(d)), v)
+            let v = if d <= FIRST_UPDATE_WITHIN_MS {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            };
+            (
+                format!("{} ({} after detection)", hms(r.at), duration(d)),
+                v,
+            )
         }
         None if end.millis_since(det.at) > FIRST_UPDATE_WITHIN_MS => ("none".into(), Verdict::Fail),
         None => ("none yet".into(), Verdict::NotReached),

@@ -7,10 +7,10 @@ use super::Ctx;
 use super::clock::{duration, hms, local, utc};
 use super::doc::{Block, Doc, Entry, Inline, Line, Tone, text};
 use super::scorecard::Scorecard;
-use super::times::{Moment, Verdict, blast_radius, measures};
+use super::times::{Moment, Verdict, measures};
 use crate::engine::event::EventKind;
-use crate::engine::{HostState, RunState, WaveState};
-use crate::runbook::{Approval, Role};
+use crate::engine::{HostState, RunState};
+use crate::runbook::Role;
 
 /// Why the journal does not tell the whole story, if it does not.
 pub fn incomplete_reasons(c: &Ctx<'_>, warnings: &[String]) -> Vec<String> {
@@ -55,7 +55,10 @@ pub fn banner(doc: &mut Doc, reasons: &[String]) {
 
 /// The drill scorecard as a table.
 pub fn scorecard(doc: &mut Doc, s: &Scorecard) {
-    doc.h(2, format!("Drill scorecard — injected fault: {}", s.scenario));
+    doc.h(
+        2,
+        format!("Drill scorecard — injected fault: {}", s.scenario),
+    );
     let rows = s
         .lines
         .iter()
@@ -65,11 +68,21 @@ pub fn scorecard(doc: &mut Doc, s: &Scorecard) {
             } else {
                 Inline::Text(l.verdict.word().into())
             };
-            vec![text(&l.item), text(&l.value), text(&l.target), vec![verdict]]
+            vec![
+                text(&l.item),
+                text(&l.value),
+                text(&l.target),
+                vec![verdict],
+            ]
         })
         .collect();
     doc.push(Block::Table(
-        vec!["Scored".into(), "Measured".into(), "Target".into(), "Result".into()],
+        vec![
+            "Scored".into(),
+            "Measured".into(),
+            "Target".into(),
+            "Result".into(),
+        ],
         rows,
     ));
     let verdict = if s.passed() {
@@ -82,12 +95,20 @@ pub fn scorecard(doc: &mut Doc, s: &Scorecard) {
 
 fn outcome(c: &Ctx<'_>) -> String {
     let failed = c.state.failed_total();
-    let rolled = c.state.hosts.iter().filter(|h| h.state == HostState::RolledBack).count();
+    let rolled = c
+        .state
+        .hosts
+        .iter()
+        .filter(|h| h.state == HostState::RolledBack)
+        .count();
     let tail = format!("; {failed} host(s) failed, {rolled} rolled back");
     match &c.state.run {
         RunState::Completed => format!("completed: every wave done{tail}"),
         RunState::RolledBack => format!("rolled back{tail}"),
-        RunState::RollingBack { scope } => format!("rolling back {} when the journal ends{tail}", scope.describe()),
+        RunState::RollingBack { scope } => format!(
+            "rolling back {} when the journal ends{tail}",
+            scope.describe()
+        ),
         RunState::Paused { reason, .. } => match &c.state.halted {
             Some(why) => format!("halted, waiting for a decision: {why}{tail}"),
             None => format!("paused: {reason}{tail}"),
@@ -120,12 +141,21 @@ pub fn summary(doc: &mut Doc, c: &Ctx<'_>) {
         vec![text("Outcome"), vec![Inline::Strong(outcome(c))]],
     ];
     if let Some(d) = &c.state.drill {
-        rows.push(vec![text("Drill"), text(format!("yes — injected fault {d}"))]);
+        rows.push(vec![
+            text("Drill"),
+            text(format!("yes — injected fault {d}")),
+        ]);
     }
     for f in &c.state.faults {
         rows.push(vec![
             text("Fault declared"),
-            text(format!("{} at {} by {}: {}", f.level.as_str(), utc(f.at), f.by, f.reason)),
+            text(format!(
+                "{} at {} by {}: {}",
+                f.level.as_str(),
+                utc(f.at),
+                f.by,
+                f.reason
+            )),
         ]);
     }
     if let Some(t) = c.state.started_at {
@@ -151,10 +181,11 @@ pub fn roles(doc: &mut Doc, c: &Ctx<'_>) {
             first.insert(role, format!("{} (started the run)", r.actor.name));
         }
         if let EventKind::Handover { role: to_role, to } = &r.event {
-            handovers
-                .entry(*to_role)
-                .or_default()
-                .push(format!("to {to} at {} (by {})", hms(r.at), r.actor.name));
+            handovers.entry(*to_role).or_default().push(format!(
+                "to {to} at {} (by {})",
+                hms(r.at),
+                r.actor.name
+            ));
         }
         let names = acting.entry(role).or_default();
         if !names.contains(&r.actor.name) {
@@ -165,10 +196,25 @@ pub fn roles(doc: &mut Doc, c: &Ctx<'_>) {
         .iter()
         .map(|role| {
             let held = first.get(role).cloned().unwrap_or_else(|| "—".into());
-            let hand = handovers.get(role).map_or_else(|| "—".into(), |h| h.join("; "));
-            let names = acting.get(role).map_or_else(|| "—".into(), |n| n.join(", "));
-            let now = c.state.holders.get(role).cloned().unwrap_or_else(|| "—".into());
-            vec![text(role.as_str()), text(held), text(hand), text(names), text(now)]
+            let hand = handovers
+                .get(role)
+                .map_or_else(|| "—".into(), |h| h.join("; "));
+            let names = acting
+                .get(role)
+                .map_or_else(|| "—".into(), |n| n.join(", "));
+            let now = c
+                .state
+                .holders
+                .get(role)
+                .cloned()
+                .unwrap_or_else(|| "—".into());
+            vec![
+                text(role.as_str()),
+                text(held),
+                text(hand),
+                text(names),
+                text(now),
+            ]
         })
         .collect();
     doc.push(Block::Table(
@@ -210,20 +256,31 @@ pub fn key_times(doc: &mut Doc, c: &Ctx<'_>) {
                 text(local(m.at, c.zone)),
                 text(format!("{} (#{})", c.redact(&m.how), m.seq)),
             ],
-            None => vec![text(*name), text("—"), text("—"), text("not in the journal")],
+            None => vec![
+                text(*name),
+                text("—"),
+                text("—"),
+                text("not in the journal"),
+            ],
         })
         .collect();
     doc.push(Block::Table(
-        vec!["Moment".into(), "UTC".into(), "Local".into(), "From (journal line)".into()],
+        vec![
+            "Moment".into(),
+            "UTC".into(),
+            "Local".into(),
+            "From (journal line)".into(),
+        ],
         rows,
     ));
     doc.h(3, "Durations against the plan's targets");
     let rows = measures(k, &c.plan.targets)
         .iter()
         .map(|m| {
-            let target = m
-                .target
-                .map_or_else(|| "—".into(), |(name, ms)| format!("{} ({name})", duration(ms as i64)));
+            let target = m.target.map_or_else(
+                || "—".into(),
+                |(name, ms)| format!("{} ({name})", duration(ms as i64)),
+            );
             let verdict = if m.verdict == Verdict::Fail {
                 vec![Inline::Strong(m.verdict.word().into())]
             } else {
@@ -239,7 +296,13 @@ pub fn key_times(doc: &mut Doc, c: &Ctx<'_>) {
         })
         .collect();
     doc.push(Block::Table(
-        vec!["Duration".into(), "From → to".into(), "Measured".into(), "Target".into(), "Result".into()],
+        vec![
+            "Duration".into(),
+            "From → to".into(),
+            "Measured".into(),
+            "Target".into(),
+            "Result".into(),
+        ],
         rows,
     ));
     doc.p("Targets are measured from detection (the engine's SLA clocks start when the fault is declared, usually the same moment); the impact duration runs from the first breaching sample to recovery and is an upper bound of user-visible downtime.");
@@ -248,7 +311,11 @@ pub fn key_times(doc: &mut Doc, c: &Ctx<'_>) {
         .iter()
         .filter_map(|r| match &r.event {
             EventKind::SlaMissed { target, deadline } => Some(Entry {
-                head: text(format!("{target}: deadline {} passed (recorded at {})", utc(*deadline), hms(r.at))),
+                head: text(format!(
+                    "{target}: deadline {} passed (recorded at {})",
+                    utc(*deadline),
+                    hms(r.at)
+                )),
                 details: Vec::new(),
             }),
             _ => None,
@@ -258,100 +325,4 @@ pub fn key_times(doc: &mut Doc, c: &Ctx<'_>) {
         doc.p("Targets ripcord recorded as missed while the run went on:");
         doc.push(Block::List(missed));
     }
-}
-
-/// Hosts upgraded after the fault began.
-pub fn blast(doc: &mut Doc, c: &Ctx<'_>) {
-    doc.h(2, "Blast radius");
-    let Some(began) = &c.k.fault_began else {
-        doc.p("No fault: no host was upgraded under a fault.");
-        return;
-    };
-    let hosts = blast_radius(c.state, began.at);
-    let engine = c.state.blast_radius().len();
-    if hosts.is_empty() {
-        doc.p(format!(
-            "0 hosts: no host's upgrade started after the fault began ({}).",
-            hms(began.at)
-        ));
-    } else {
-        doc.push(Block::Para(vec![
-            Inline::Text(format!(
-                "{} host(s) had their upgrade started after the fault began ({}): ",
-                hosts.len(),
-                hms(began.at)
-            )),
-            Inline::Code(hosts.join(", ")),
-        ]));
-    }
-    if engine != hosts.len() {
-        doc.p(format!(
-            "Counted from the fault's declaration instead (as the cockpit does): {engine} host(s)."
-        ));
-    }
-}
-
-/// The waves table.
-pub fn waves(doc: &mut Doc, c: &Ctx<'_>) {
-    doc.h(2, "Waves");
-    let mut approvals: BTreeMap<usize, String> = BTreeMap::new();
-    let mut soaks: BTreeMap<usize, (String, String)> = BTreeMap::new();
-    for r in c.records {
-        match &r.event {
-            EventKind::WaveApproved { wave } => {
-                approvals.insert(*wave, format!("{} ({}) at {}", r.actor.name, r.actor.role.as_str(), hms(r.at)));
-            }
-            EventKind::SoakStarted { wave, .. } => {
-                soaks.insert(*wave, (hms(r.at), "—".into()));
-            }
-            EventKind::SoakFinished { wave, .. } => {
-                if let Some(s) = soaks.get_mut(wave) {
-                    s.1 = hms(r.at);
-                }
-            }
-            _ => {}
-        }
-    }
-    let rows = c
-        .plan
-        .waves
-        .iter()
-        .map(|w| {
-            let hosts: Vec<_> = c.state.wave_hosts(w.number).collect();
-            let count = |f: fn(&HostState) -> bool| hosts.iter().filter(|h| f(&h.state)).count();
-            let rec = c.state.waves.get(w.number - 1);
-            let state = match rec.map(|r| r.state) {
-                Some(WaveState::Completed) => "completed",
-                Some(WaveState::Pending) => "not started",
-                Some(_) => "in progress",
-                None => "—",
-            };
-            let soak = match soaks.get(&w.number) {
-                Some((a, b)) => format!("{} planned; {a} → {b}", duration(w.soak_ms as i64)),
-                None => format!("{} planned", duration(w.soak_ms as i64)),
-            };
-            let approval = match (w.approval, approvals.get(&w.number)) {
-                (_, Some(by)) => by.clone(),
-                (Approval::Auto, None) => "automatic".into(),
-                (_, None) => "not approved".into(),
-            };
-            vec![
-                text(&w.name),
-                text(state),
-                text(hosts.len().to_string()),
-                text(count(|s| *s == HostState::Upgraded).to_string()),
-                text(rec.map_or(0, |r| r.failed).to_string()),
-                text(count(|s| *s == HostState::RolledBack).to_string()),
-                text(count(|s| *s == HostState::Pending).to_string()),
-                text(soak),
-                text(approval),
-            ]
-        })
-        .collect();
-    doc.push(Block::Table(
-        ["Wave", "State", "Hosts", "Upgraded", "Failed", "Rolled back", "Not started", "Soak", "Approved by"]
-            .map(String::from)
-            .to_vec(),
-        rows,
-    ));
 }

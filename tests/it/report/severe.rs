@@ -94,7 +94,10 @@ impl Drive {
     }
     fn rule(&mut self, state: Option<RuleState>, ev: Evidence) {
         let e = match state {
-            Some(s) => EventKind::RuleBreached { state: s, evidence: ev },
+            Some(s) => EventKind::RuleBreached {
+                state: s,
+                evidence: ev,
+            },
             None => EventKind::RuleCleared { evidence: ev },
         };
         self.record(&Actor::ripcord(), e);
@@ -114,11 +117,25 @@ impl Drive {
         if fail_first {
             self.advance(2_000);
             let error = "HTTP 503 Service Unavailable; retrying in 5s".into();
-            self.record(&rc, EventKind::NotificationFailed { id: id.into(), attempt, error, last: false });
+            self.record(
+                &rc,
+                EventKind::NotificationFailed {
+                    id: id.into(),
+                    attempt,
+                    error,
+                    last: false,
+                },
+            );
             attempt += 1;
         }
         self.advance(delay_ms);
-        self.record(&rc, EventKind::NotificationSent { id: id.into(), attempt });
+        self.record(
+            &rc,
+            EventKind::NotificationSent {
+                id: id.into(),
+                attempt,
+            },
+        );
     }
 }
 
@@ -132,11 +149,30 @@ fn warn_evidence(rule: &str, now: Timestamp, samples: &[f64], baseline: Option<f
     evidence_at(rule, now, samples, baseline, true)
 }
 
-fn evidence_at(rule: &str, now: Timestamp, samples: &[f64], baseline: Option<f64>, warn: bool) -> Evidence {
+fn evidence_at(
+    rule: &str,
+    now: Timestamp,
+    samples: &[f64],
+    baseline: Option<f64>,
+    warn: bool,
+) -> Evidence {
     let (threshold, severity, query) = if rule == R5XX {
-        (Threshold::parse("> 0.05").ok(), Severity::Severe, r#"sum(rate(http_requests_total{code=~"5..",instance=~"web\-01|web\-02|web\-03|web\-04"}[1m])) / sum(rate(http_requests_total{instance=~"web\-01|web\-02|web\-03|web\-04"}[1m]))"#)
+        (
+            Threshold::parse("> 0.05").ok(),
+            Severity::Severe,
+            r#"sum(rate(http_requests_total{code=~"5..",instance=~"web\-01|web\-02|web\-03|web\-04"}[1m])) / sum(rate(http_requests_total{instance=~"web\-01|web\-02|web\-03|web\-04"}[1m]))"#,
+        )
     } else {
-        (Threshold::parse(if warn { "> 1.5x baseline" } else { "> 3x baseline" }).ok(), Severity::Functional, "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))")
+        (
+            Threshold::parse(if warn {
+                "> 1.5x baseline"
+            } else {
+                "> 3x baseline"
+            })
+            .ok(),
+            Severity::Functional,
+            "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
+        )
     };
     let n = samples.len() as i64;
     let recent: Vec<(i64, f64)> = samples
@@ -147,7 +183,10 @@ fn evidence_at(rule: &str, now: Timestamp, samples: &[f64], baseline: Option<f64
     Evidence {
         rule: rule.into(),
         query: query.into(),
-        values: vec![SeriesValue { series: String::new(), value: *samples.last().unwrap_or(&0.0) }],
+        values: vec![SeriesValue {
+            series: String::new(),
+            value: *samples.last().unwrap_or(&0.0),
+        }],
         threshold,
         baseline,
         for_ms: if rule == R5XX { 60_000 } else { 120_000 },
@@ -161,10 +200,17 @@ fn evidence_at(rule: &str, now: Timestamp, samples: &[f64], baseline: Option<f64
 /// Writes the severe-fault run into `state_dir` (as a drill of `drill` when given); returns the
 /// journal's path.
 pub fn write(state_dir: &Path, drill: Option<&str>) -> PathBuf {
-    let loaded = ripcord::runbook::load_with_today(Path::new(RUNBOOK), chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap())
-        .unwrap_or_else(|d| panic!("{RUNBOOK}: {d:?}"));
+    let loaded = ripcord::runbook::load_with_today(
+        Path::new(RUNBOOK),
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+    )
+    .unwrap_or_else(|d| panic!("{RUNBOOK}: {d:?}"));
     let plan = PlanSnapshot::from_runbook(&loaded.runbook, &loaded.waves);
-    let id = if drill.is_some() { "20261124-070000-dril" } else { "20261124-070000-sev1" };
+    let id = if drill.is_some() {
+        "20261124-070000-dril"
+    } else {
+        "20261124-070000-sev1"
+    };
     let dir = ripcord::paths::run_dir(state_dir, id);
     let mut d = Drive {
         journal: Journal::create(&dir).unwrap(),
@@ -185,16 +231,51 @@ pub fn write(state_dir: &Path, drill: Option<&str>) -> PathBuf {
             drill: drill.map(str::to_string),
         },
     );
-    d.intent(&ana, Intent::HandOver { role: Role::Communicator, to: "cy".into() });
-    d.intent(&ana, Intent::CheckItem { role: Role::Commander, item: 0 });
+    d.intent(
+        &ana,
+        Intent::HandOver {
+            role: Role::Communicator,
+            to: "cy".into(),
+        },
+    );
+    d.intent(
+        &ana,
+        Intent::CheckItem {
+            role: Role::Commander,
+            item: 0,
+        },
+    );
     d.advance(20_000);
-    d.intent(&bo, Intent::CheckItem { role: Role::Technician, item: 0 });
-    d.intent(&cy, Intent::CheckItem { role: Role::Communicator, item: 0 });
+    d.intent(
+        &bo,
+        Intent::CheckItem {
+            role: Role::Technician,
+            item: 0,
+        },
+    );
+    d.intent(
+        &cy,
+        Intent::CheckItem {
+            role: Role::Communicator,
+            item: 0,
+        },
+    );
     let rc = Actor::ripcord();
-    d.record(&rc, EventKind::BaselineRecorded { rule: RLAT.into(), value: 0.12, query: "histogram_quantile(0.95, …)".into(), window_ms: 600_000 });
+    d.record(
+        &rc,
+        EventKind::BaselineRecorded {
+            rule: RLAT.into(),
+            value: 0.12,
+            query: "histogram_quantile(0.95, …)".into(),
+            window_ms: 600_000,
+        },
+    );
     let now = d.now;
     d.rule(None, evidence(R5XX, now, &[0.002, 0.003, 0.002], None));
-    d.rule(None, evidence(RLAT, now, &[0.118, 0.121, 0.125], Some(0.12)));
+    d.rule(
+        None,
+        evidence(RLAT, now, &[0.118, 0.121, 0.125], Some(0.12)),
+    );
     for wave in 1..=2 {
         d.advance(30_000);
         d.intent(&ana, Intent::ApproveWave { wave });
@@ -207,16 +288,34 @@ pub fn write(state_dir: &Path, drill: Option<&str>) -> PathBuf {
     // Wave 2 soaks; the 5xx ratio of the upgraded hosts climbs.
     d.advance(45_000);
     let now = d.now;
-    d.rule(Some(RuleState::Warn), warn_evidence(RLAT, now, &[0.13, 0.16, 0.2], Some(0.12)));
+    d.rule(
+        Some(RuleState::Warn),
+        warn_evidence(RLAT, now, &[0.13, 0.16, 0.2], Some(0.12)),
+    );
     d.advance(45_000);
     let now = d.now;
-    d.rule(Some(RuleState::Breach), evidence(R5XX, now, &[0.004, 0.006, 0.031, 0.072, 0.094, 0.118, 0.121], None));
+    d.rule(
+        Some(RuleState::Breach),
+        evidence(
+            R5XX,
+            now,
+            &[0.004, 0.006, 0.031, 0.072, 0.094, 0.118, 0.121],
+            None,
+        ),
+    );
     d.settle();
     d.notify("n1", "rule_breached", 3_000, false);
     d.advance(70_000);
     d.intent(&cy, Intent::SendStatusUpdate { audience: Audience::Internal, text: "Wave 2 of the kernel upgrade: 5xx ratio 12% on the 4 upgraded hosts; fleet rollback proposed; next update 07:30 UTC".into() });
     d.notify("n2", "status_update", 2_000, false);
-    d.intent(&dee, Intent::RecordImpact { traffic_drop_pct: Some(3.5), failed_tx_pct: Some(1.2), note: "checkout errors reported by support".into() });
+    d.intent(
+        &dee,
+        Intent::RecordImpact {
+            traffic_drop_pct: Some(3.5),
+            failed_tx_pct: Some(1.2),
+            note: "checkout errors reported by support".into(),
+        },
+    );
     d.advance(60_000);
     d.intent(&ana, Intent::ConfirmRollback);
     d.notify("n3", "rollback_started", 5_000, true);
@@ -226,7 +325,19 @@ pub fn write(state_dir: &Path, drill: Option<&str>) -> PathBuf {
     d.rule(None, evidence(R5XX, now, &[0.09, 0.04, 0.011, 0.004], None));
     d.rule(None, evidence(RLAT, now, &[0.15, 0.13, 0.122], Some(0.12)));
     d.advance(60_000);
-    d.intent(&cy, Intent::SendStatusUpdate { audience: Audience::External, text: "The maintenance is over and the service is fully available again.".into() });
-    d.intent(&ana, Intent::CheckItem { role: Role::Commander, item: 1 });
+    d.intent(
+        &cy,
+        Intent::SendStatusUpdate {
+            audience: Audience::External,
+            text: "The maintenance is over and the service is fully available again.".into(),
+        },
+    );
+    d.intent(
+        &ana,
+        Intent::CheckItem {
+            role: Role::Commander,
+            item: 1,
+        },
+    );
     ripcord::journal::journal_path(&dir)
 }
