@@ -19,6 +19,8 @@ pub mod scorecard;
 mod summary;
 mod svg;
 pub mod targets;
+#[cfg(test)]
+mod tests;
 pub mod times;
 
 use std::path::{Path, PathBuf};
@@ -368,4 +370,19 @@ pub fn write_report(
         files,
         warnings: replay.warnings,
     })
+}
+
+/// The report file of a run kept beside its journal: `<run_dir>/postmortem.md` (or `.html`).
+pub fn default_output(run_dir: &Path, format: Format) -> PathBuf {
+    run_dir.join(match format {
+        Format::Markdown => "postmortem.md",
+        Format::Html => "postmortem.html",
+    })
+}
+
+/// Writes the report of the run in `run_dir` beside its journal (what the cockpit offers when a
+/// run ends or is rolled back); returns the files written.
+pub fn write_run_report(run_dir: &Path, format: Format) -> Result<Written, ReportError> {
+    let journal = crate::journal::journal_path(run_dir);
+    write_report(&journal, format, Some(&default_output(run_dir, format)))
 }
