@@ -319,3 +319,30 @@ fn an_unknown_run_is_an_error_that_says_where_it_looked() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_cockpit_can_write_a_runs_report_beside_its_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = severe::write(dir.path(), None);
+    let run_dir = journal.parent().unwrap();
+    let written = ripcord::report::write_run_report(run_dir, Format::Markdown).unwrap();
+    let names: Vec<String> = written
+        .files
+        .iter()
+        .map(|p| p.strip_prefix(run_dir).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "postmortem.md",
+            "postmortem-1-http-5xx-ratio-upgraded-hosts.svg",
+            "postmortem-2-p95-latency.svg"
+        ]
+    );
+    let html = ripcord::report::write_run_report(run_dir, Format::Html).unwrap();
+    assert_eq!(
+        html.files,
+        [run_dir.join("postmortem.html")],
+        "charts inline"
+    );
+}
