@@ -20,6 +20,7 @@
 //! the step's start but no end, so on resume the host is marked *interrupted* and verified
 //! before anything else happens to it (DESIGN §3 rule 8).
 
+pub mod ansible;
 mod outcome;
 mod process;
 mod tail;
@@ -84,8 +85,9 @@ pub struct HostOutcome {
 ///
 /// A per-host job normally names one host; if it names several they run one after another,
 /// so a job never has more than one process in flight. A per-wave job runs one process for
-/// all its hosts and every host gets its result (all or nothing). Ansible steps are not built
-/// yet: every host gets [`Outcome::NotStarted`], never a pretend success.
+/// all its hosts and every host gets its result (all or nothing). An Ansible step runs one
+/// `ansible-playbook --limit` for the job's hosts and judges each host on its own
+/// (see [`ansible`]).
 pub async fn run_step(job: StepJob, redactor: Arc<Redactor>) -> Vec<HostOutcome> {
     if let Some(bad) = job.hosts.iter().find(|h| !valid_host_name(h)) {
         let why = ExpandError::BadHost { host: bad.clone() };
@@ -96,13 +98,8 @@ pub async fn run_step(job: StepJob, redactor: Arc<Redactor>) -> Vec<HostOutcome>
     }
     let (argv, shell) = match &job.spec.runner {
         StepRunner::Command { argv, shell } => (argv, *shell),
-        StepRunner::Ansible { .. } => {
-            let why = "ansible steps are not built yet".to_owned();
-            return every_host(
-                &job.hosts,
-                Finished::without_process(Outcome::NotStarted, why),
-            );
-        }
+        StepRunner::Ansible { .. } if job.hosts.is_empty() => return Vec::new(),
+        StepRunner::Ansible { .. } => return ansible::run(&job, &redactor).await,
     };
     match job.spec.per {
         Per::Host => {

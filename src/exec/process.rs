@@ -206,7 +206,7 @@ async fn wait_or_kill(child: &mut Child, pgid: Option<i32>, limit: Duration) -> 
 }
 
 /// SIGTERM to the whole group, a grace to exit, then SIGKILL to whatever is left.
-async fn kill_group(child: &mut Child, pgid: Option<i32>) {
+pub(super) async fn kill_group(child: &mut Child, pgid: Option<i32>) {
     let Some(pgid) = pgid else {
         let _ = child.start_kill();
         let _ = tokio::time::timeout(KILL_GRACE, child.wait()).await;
@@ -260,7 +260,7 @@ fn judge_exit(status: ExitStatus) -> (Outcome, Option<i32>, String) {
     }
 }
 
-fn signal_name(sig: i32) -> &'static str {
+pub(super) fn signal_name(sig: i32) -> &'static str {
     match sig {
         libc::SIGHUP => " (SIGHUP)",
         libc::SIGINT => " (SIGINT)",
@@ -276,7 +276,7 @@ fn signal_name(sig: i32) -> &'static str {
 }
 
 /// Why a program could not be started, naming it, the folder, and what to check.
-fn start_failure(program: &str, cwd: &Path, e: &io::Error) -> String {
+pub(super) fn start_failure(program: &str, cwd: &Path, e: &io::Error) -> String {
     if !cwd.is_dir() {
         return format!(
             "could not start {program}: the step folder {} does not exist",
