@@ -16,7 +16,7 @@ pub enum Fault {
     /// `boot`: every 7th host (web-007, web-014, ...) does not come back from the
     /// upgrade reboot; it stays down and fails verify until rolled back.
     Boot,
-    /// `slow-burn`: errors on upgraded hosts creep from 0 % to 10 % over five minutes.
+    /// `slow-burn`: errors on upgraded hosts creep from 0 % to 10 % over a minute and a half.
     SlowBurn,
     /// `one-bad-host`: the second host to be upgraded answers 30 % of requests with 500.
     OneBadHost,
@@ -31,7 +31,7 @@ pub const BOOT_FAILS_EVERY: usize = 7;
 /// Final error ratio of the `slow-burn` scenario.
 pub const SLOW_BURN_MAX_RATIO: f64 = 0.10;
 /// Seconds the `slow-burn` scenario takes to reach its final error ratio.
-pub const SLOW_BURN_RAMP_SECS: f64 = 300.0;
+pub const SLOW_BURN_RAMP_SECS: f64 = 90.0;
 /// Error ratio of the bad host in `one-bad-host`.
 pub const ONE_BAD_HOST_RATIO: f64 = 0.30;
 /// Which upgraded host (by upgrade order, 1-based) is the bad one in `one-bad-host`.
@@ -131,9 +131,9 @@ mod tests {
     }
 
     #[test]
-    fn slow_burn_creeps_up_to_ten_percent_in_five_minutes() {
+    fn slow_burn_creeps_up_to_ten_percent_in_ninety_seconds() {
         assert_eq!(Fault::SlowBurn.error_ratio(0.0, Some(1)), 0.0);
-        assert!((Fault::SlowBurn.error_ratio(150.0, Some(1)) - 0.05).abs() < 1e-9);
+        assert!((Fault::SlowBurn.error_ratio(45.0, Some(1)) - 0.05).abs() < 1e-9);
         assert!((Fault::SlowBurn.error_ratio(3600.0, Some(1)) - 0.10).abs() < 1e-9);
     }
 
