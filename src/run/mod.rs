@@ -310,8 +310,19 @@ impl Runner {
 
     /// The loop: until the run ends, or needs a person and none is attached, or is stopped.
     pub async fn drive(
+        self,
+        inputs: Inputs,
+        observer: &mut dyn Observer,
+    ) -> Result<Ending, RunError> {
+        self.drive_woken(inputs, None, observer).await
+    }
+
+    /// [`drive`](Self::drive) for a screen: whenever `wake` receives, the observer's `tick`
+    /// runs at once (a key press, a frame due) instead of on the next timer tick.
+    pub async fn drive_woken(
         mut self,
         mut inputs: Inputs,
+        mut wake: Option<mpsc::Receiver<()>>,
         observer: &mut dyn Observer,
     ) -> Result<Ending, RunError> {
         let mut tick = tokio::time::interval(TICK);
@@ -336,12 +347,8 @@ impl Runner {
                     self.record_all(Actor::ripcord(), metrics::events_of(&update), observer)?;
                 }
                 Some(event) = self.notifications.recv() => self.record_all(Actor::ripcord(), vec![event], observer)?,
-                _ = tick.tick() => {
-                    for intent in observer.tick(&self.state) {
-                        let actor = self.actor.clone();
-                        self.submit(actor, &intent, observer)?;
-                    }
-                }
+                _ = tick.tick() => self.ticked(observer)?,
+                Some(()) = next_wake(&mut wake) => self.ticked(observer)?,
                 signal = stop.recv() => {
                     self.stop(signal, observer).await?;
                     self.flush_notifications(observer).await?;
@@ -349,6 +356,15 @@ impl Runner {
                 }
             }
         }
+    }
+
+    /// The observer's turn: it may redraw, and the intents it returns are submitted.
+    fn ticked(&mut self, observer: &mut dyn Observer) -> Result<(), RunError> {
+        for intent in observer.tick(&self.state) {
+            let actor = self.actor.clone();
+            self.submit(actor, &intent, observer)?;
+        }
+        Ok(())
     }
 
     /// Before the process ends: waits a bounded grace for deliveries in flight; what is still
@@ -406,6 +422,14 @@ async fn next_metric(
 ) -> Option<crate::metrics::MetricUpdate> {
     match link {
         Some(link) => link.updates.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next wake-up of a screen, or never without one.
+async fn next_wake(wake: &mut Option<mpsc::Receiver<()>>) -> Option<()> {
+    match wake {
+        Some(w) => w.recv().await,
         None => std::future::pending().await,
     }
 }

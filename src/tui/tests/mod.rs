@@ -1,0 +1,49 @@
+//! Cockpit tests: view snapshots on a fixed clock, and keys to intents and dialogs.
+
+mod keys;
+mod snapshots;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::app::{Look, Operator, UiState};
+use super::fixture::Run;
+use super::keymap::Keymap;
+use super::panels::Panels;
+use super::theme::Theme;
+use crate::runbook::Role;
+
+/// A screen for `role` "alice" at the run's clock.
+pub fn ui(run: &Run, role: Role, theme: Theme) -> UiState {
+    let look = Look {
+        theme,
+        marker: Default::default(),
+        keymap: Keymap::default(),
+    };
+    let mut ui = UiState::new(
+        Operator {
+            role,
+            name: "alice".into(),
+        },
+        look,
+        run.now,
+    );
+    ui.size = (120, 40);
+    ui
+}
+
+/// The screen as text.
+pub fn render(
+    run: &Run,
+    ui: &UiState,
+    panels: &Panels,
+    w: u16,
+    h: u16,
+) -> (String, Terminal<TestBackend>) {
+    let mut ui = ui.clone();
+    ui.size = (w, h);
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| super::view::draw(f, &run.state, &ui, panels))
+        .unwrap();
+    (term.backend().to_string(), term)
+}

@@ -1,0 +1,449 @@
+//! Metric panels: a chart per `[[watch]]` with its warn and breach thresholds drawn as lines,
+//! the current value, the rule's state (ok, warn, breach, no data, stale, query error, source
+//! down — each with its own word and symbol) and a legend of the series; one compact line per
+//! panel when the screen is short.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
+
+use super::{block, has_focus};
+use crate::engine::{RuleState, State};
+use crate::runbook::Threshold;
+use crate::tui::app::{ChartMarker, Focus, UiState};
+use crate::tui::format::{fit, value};
+use crate::tui::panels::{PanelSpec, Panels};
+use crate::tui::theme::{Meaning, Theme};
+
+/// The word, symbol and meaning of a rule state.
+pub fn state_look(s: Option<RuleState>) -> (&'static str, Meaning) {
+    match s {
+        Some(RuleState::Ok) => ("● ok", Meaning::Ok),
+        Some(RuleState::Warn) => ("▲ warn", Meaning::Warn),
+        Some(RuleState::Breach) => ("✖ BREACH", Meaning::Breach),
+        Some(RuleState::NoData) | None => ("○ no data", Meaning::Blind),
+        Some(RuleState::Stale) => ("◌ stale", Meaning::Blind),
+        Some(RuleState::QueryError) => ("? query error", Meaning::Error),
+        Some(RuleState::SourceDown) => ("× source down", Meaning::Error),
+    }
+}
+
+fn severity(s: RuleState) -> u8 {
+    match s {
+        RuleState::Ok => 0,
+        RuleState::Warn => 1,
+        RuleState::NoData => 2,
+        RuleState::Stale => 3,
+        RuleState::QueryError => 4,
+        RuleState::SourceDown => 5,
+        RuleState::Breach => 6,
+    }
+}
+
+/// The panel's rule state: its own, or for a per-host rule the worst host's (and which host).
+pub fn rule_state<'a>(state: &'a State, name: &str) -> (Option<RuleState>, Option<&'a str>) {
+    if let Some(r) = state.rules.get(name) {
+        return (Some(r.state), None);
+    }
+    let prefix = format!("{name}@");
+    state
+        .rules
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .max_by_key(|(_, r)| severity(r.state))
+        .map_or((None, None), |(k, r)| {
+            (Some(r.state), Some(&k[prefix.len()..]))
+        })
+}
+
+/// A threshold's value on the chart's scale (None for a baseline not yet measured).
+fn level(state: &State, name: &str, t: Option<Threshold>) -> Option<f64> {
+    let t = t?;
+    if !t.baseline {
+        return Some(t.value);
+    }
+    state
+        .rules
+        .get(name)
+        .and_then(|r| r.baseline)
+        .map(|b| b * t.value)
+}
+
+/// One panel's plotted series: (name, points as (seconds before now, value)).
+pub fn series(
+    state: &State,
+    panels: &Panels,
+    name: &str,
+    now_ms: i64,
+    range_ms: i64,
+) -> Vec<(String, Vec<(f64, f64)>)> {
+    let from = now_ms - range_ms;
+    let point = |(at, v): (i64, f64)| ((at - now_ms) as f64 / 1000.0, v);
+    if let Some(p) = panels.store.panel(name) {
+        let out: Vec<_> = p
+            .series()
+            .map(|(n, ring)| {
+                let pts: Vec<(f64, f64)> = ring
+                    .iter()
+                    .filter(|(at, v)| *at >= from && *at <= now_ms && v.is_finite())
+                    .map(point)
+                    .collect();
+                (n.to_string(), pts)
+            })
+            .collect();
+        if out.iter().any(|(_, p)| !p.is_empty()) {
+            return out;
+        }
+    }
+    // Until the poller's series reach the screen, the rule's own evidence is the history.
+    let Some(ev) = state.rules.get(name).and_then(|r| r.evidence.as_ref()) else {
+        return Vec::new();
+    };
+    let pts: Vec<(f64, f64)> = ev
+        .recent
+        .iter()
+        .copied()
+        .filter(|(at, v)| *at >= from && *at <= now_ms && v.is_finite())
+        .map(point)
+        .collect();
+    let label = ev
+        .values
+        .first()
+        .map_or_else(|| "value".to_string(), |v| v.series.clone());
+    vec![(label, pts)]
+}
+
+fn specs(state: &State, panels: &Panels) -> Vec<PanelSpec> {
+    if !panels.specs.is_empty() {
+        return panels.specs.clone();
+    }
+    state
+        .plan
+        .as_ref()
+        .map(|p| {
+            crate::tui::panels::Panels::from_plan(
+                p,
+                crate::runbook::Span::from_mins(1),
+                crate::runbook::Span::from_mins(1),
+            )
+            .specs
+        })
+        .unwrap_or_default()
+}
+
+/// Draws the panels block.
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState, panels: &Panels) {
+    let t = &ui.look.theme;
+    let focused = has_focus(ui, Focus::Panels);
+    let (range_ms, range_label) = ui.zoom_range();
+    let title = Line::from(vec![
+        super::title("Panels", focused, t).spans.remove(0),
+        Span::styled(format!("last {range_label} "), t.muted()),
+    ]);
+    let b = block(title, focused, t);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let specs = specs(state, panels);
+    if specs.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled("no [[watch]] panels in this plan", t.muted())),
+            inner,
+        );
+        return;
+    }
+    let n = specs.len();
+    let cols = if inner.width >= 100 && n > 3 { 2 } else { 1 };
+    let per_col = n.div_ceil(cols);
+    let rows_each = inner.height as usize / per_col.max(1);
+    let col_w = inner.width / cols as u16;
+    let now_ms = ui.now.unix_millis();
+    for (i, spec) in specs.iter().enumerate() {
+        let (c, r) = (i / per_col, i % per_col);
+        let x = inner.x + c as u16 * col_w;
+        let selected = focused && ui.sel.panel == i;
+        if rows_each >= 3 {
+            let rect = Rect::new(x, inner.y + (r * rows_each) as u16, col_w, rows_each as u16);
+            chart(
+                frame,
+                rect,
+                state,
+                t,
+                ui.look.marker,
+                panels,
+                spec,
+                now_ms,
+                range_ms,
+                selected,
+            );
+        } else if r < inner.height as usize {
+            let rect = Rect::new(x, inner.y + r as u16, col_w, 1);
+            compact(
+                frame, rect, state, t, panels, spec, now_ms, range_ms, selected,
+            );
+        }
+    }
+}
+
+fn headline(
+    state: &State,
+    t: &Theme,
+    spec: &PanelSpec,
+    current: Option<f64>,
+    width: usize,
+    selected: bool,
+) -> Line<'static> {
+    let (rs, host) = rule_state(state, &spec.name);
+    let (word, meaning) = state_look(rs);
+    let mut st = t.style(meaning);
+    if rs == Some(RuleState::Breach) {
+        st = st.add_modifier(Modifier::BOLD);
+    }
+    let val = current.map_or_else(|| "—".to_string(), |v| value(v, spec.unit));
+    let limits = [("breach", spec.breach), ("warn", spec.warn)]
+        .iter()
+        .filter_map(|(w, th)| th.map(|th| format!("{w} {}", threshold_text(&th, spec))))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let tail = format!(
+        " {val} {word}{} ",
+        host.map(|h| format!(" on {h}")).unwrap_or_default()
+    );
+    let room = width.saturating_sub(tail.chars().count() + limits.chars().count() + 3);
+    let name_w = spec.name.chars().count().min(room.max(8));
+    let name_style = if selected {
+        t.selected()
+    } else {
+        t.style(Meaning::Title)
+    };
+    let mut spans = vec![
+        Span::styled(fit(&spec.name, name_w), name_style),
+        Span::styled(format!(" {val} "), t.text().add_modifier(Modifier::BOLD)),
+        Span::styled(
+            format!(
+                "{word}{}",
+                host.map(|h| format!(" on {h}")).unwrap_or_default()
+            ),
+            st,
+        ),
+    ];
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    if used + 3 + limits.chars().count() <= width {
+        spans.push(Span::styled(format!("  ─ {limits}"), t.muted()));
+    }
+    Line::from(spans)
+}
+
+fn threshold_text(th: &Threshold, spec: &PanelSpec) -> String {
+    if th.baseline {
+        format!("{} {}x baseline", th.cmp.as_str(), th.value)
+    } else {
+        format!("{} {}", th.cmp.as_str(), value(th.value, spec.unit))
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // one panel's inputs; bundling them would only rename them
+fn chart(
+    frame: &mut Frame,
+    rect: Rect,
+    state: &State,
+    t: &Theme,
+    marker: ChartMarker,
+    panels: &Panels,
+    spec: &PanelSpec,
+    now_ms: i64,
+    range_ms: i64,
+    selected: bool,
+) {
+    let data = series(state, panels, &spec.name, now_ms, range_ms);
+    let current = data
+        .iter()
+        .filter_map(|(_, p)| p.last().map(|x| x.1))
+        .next()
+        .or_else(|| {
+            state
+                .rules
+                .get(&spec.name)
+                .and_then(|r| r.evidence.as_ref())
+                .and_then(|e| e.values.first().map(|v| v.value))
+        });
+    frame.render_widget(
+        Paragraph::new(headline(
+            state,
+            t,
+            spec,
+            current,
+            rect.width as usize,
+            selected,
+        )),
+        Rect { height: 1, ..rect },
+    );
+    let legend_rows = u16::from(rect.height >= 6 && !data.is_empty());
+    let plot = Rect {
+        y: rect.y + 1,
+        height: rect.height.saturating_sub(1 + legend_rows),
+        ..rect
+    };
+    let breach = level(state, &spec.name, spec.breach);
+    let warn = level(state, &spec.name, spec.warn);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in data
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|x| x.1))
+        .chain(breach)
+        .chain(warn)
+    {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.1).max(hi.abs() * 0.05).max(1e-9);
+    let (lo, hi) = (
+        if lo >= 0.0 {
+            (lo - pad).max(0.0)
+        } else {
+            lo - pad
+        },
+        hi + pad,
+    );
+    let base_marker = match marker {
+        ChartMarker::Braille => Marker::Braille,
+        ChartMarker::Dot => Marker::Dot,
+    };
+    let markers = [base_marker, Marker::Dot, Marker::Bar];
+    let datasets: Vec<Dataset> = data
+        .iter()
+        .enumerate()
+        .map(|(i, (_, pts))| {
+            let m = if t.is_no_color() {
+                markers[i % markers.len()]
+            } else {
+                base_marker
+            };
+            Dataset::default()
+                .data(pts)
+                .graph_type(GraphType::Line)
+                .marker(m)
+                .style(t.series(i))
+        })
+        .collect();
+    let range_s = range_ms as f64 / 1000.0;
+    let chart = Chart::new(datasets)
+        .x_axis(Axis::default().bounds([-range_s, 0.0]))
+        .y_axis(Axis::default().bounds([lo, hi]));
+    frame.render_widget(chart, plot);
+    // Threshold lines go where the data is not: dashed for warn, solid for breach.
+    for (lvl, sym, meaning) in [(warn, '┄', Meaning::Warn), (breach, '─', Meaning::Breach)] {
+        let Some(v) = lvl else { continue };
+        if plot.height == 0 || v < lo || v > hi {
+            continue;
+        }
+        let frac = (hi - v) / (hi - lo);
+        let row = plot.y + ((frac * f64::from(plot.height)).floor() as u16).min(plot.height - 1);
+        let style = t.style(meaning);
+        let buf = frame.buffer_mut();
+        for x in plot.x..plot.right() {
+            let cell = &mut buf[(x, row)];
+            if cell.symbol() == " " {
+                cell.set_char(sym).set_style(style);
+            }
+        }
+    }
+    if legend_rows == 1 {
+        let mut spans = Vec::new();
+        let glyphs = ['⣿', '•', '▄'];
+        for (i, (name, pts)) in data.iter().enumerate() {
+            let g = if t.is_no_color() {
+                glyphs[i % glyphs.len()]
+            } else {
+                '■'
+            };
+            let last = pts
+                .last()
+                .map_or_else(|| "—".into(), |p| value(p.1, spec.unit));
+            let label = if name.is_empty() || name == "{}" {
+                "value".to_string()
+            } else {
+                short_series(name)
+            };
+            spans.push(Span::styled(format!("{g} "), t.series(i)));
+            spans.push(Span::styled(format!("{label} {last}  "), t.muted()));
+        }
+        let hidden = panels.store.panel(&spec.name).map_or(0, |p| p.hidden());
+        if hidden > 0 {
+            spans.push(Span::styled(format!("+{hidden} more"), t.muted()));
+        }
+        frame.render_widget(
+            Paragraph::new(Line::from(spans)),
+            Rect {
+                y: rect.bottom() - 1,
+                height: 1,
+                ..rect
+            },
+        );
+    }
+}
+
+/// `{instance="web-001",job="node"}` → `web-001` (the most telling label value).
+fn short_series(name: &str) -> String {
+    for key in ["instance=\"", "host=\""] {
+        if let Some(i) = name.find(key) {
+            let rest = &name[i + key.len()..];
+            return rest.split('"').next().unwrap_or(rest).to_string();
+        }
+    }
+    name.trim_matches(['{', '}']).to_string()
+}
+
+#[allow(clippy::too_many_arguments)] // one panel's inputs; bundling them would only rename them
+fn compact(
+    frame: &mut Frame,
+    rect: Rect,
+    state: &State,
+    t: &Theme,
+    panels: &Panels,
+    spec: &PanelSpec,
+    now_ms: i64,
+    range_ms: i64,
+    selected: bool,
+) {
+    let data = series(state, panels, &spec.name, now_ms, range_ms);
+    let worst = data.first().map(|(_, p)| p.as_slice()).unwrap_or(&[]);
+    let current = worst.last().map(|p| p.1);
+    let mut line = headline(state, t, spec, current, rect.width as usize, selected);
+    let used: usize = line
+        .spans
+        .iter()
+        .take(3)
+        .map(|s| s.content.chars().count())
+        .sum();
+    let spark_w = (rect.width as usize).saturating_sub(used + 2).min(12);
+    if spark_w >= 4 && !worst.is_empty() {
+        line.spans.truncate(3);
+        line.spans.insert(
+            2,
+            Span::styled(format!("{} ", sparkline(worst, spark_w)), t.series(0)),
+        );
+    }
+    frame.render_widget(Paragraph::new(line), rect);
+}
+
+fn sparkline(points: &[(f64, f64)], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let tail = &points[points.len().saturating_sub(width)..];
+    let lo = tail.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = tail.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    tail.iter()
+        .map(|p| {
+            if hi <= lo {
+                BARS[0]
+            } else {
+                BARS[(((p.1 - lo) / (hi - lo)) * 7.0).round() as usize]
+            }
+        })
+        .collect()
+}
