@@ -153,7 +153,13 @@ impl Runner {
             }
         };
         let (notify_tx, notifications) = mpsc::channel(256);
-        let notifier = crate::notify::Notifier::new(&config.runbook, redactor.clone(), notify_tx);
+        let notifier = crate::notify::Notifier::new(
+            &config.runbook,
+            redactor.clone(),
+            notify_tx,
+            config.on_halt.is_some(),
+        )
+        .with_journal(journal.path());
         let launcher = StepLauncher::new(
             &config.runbook,
             run_id.clone(),
