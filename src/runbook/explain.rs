@@ -216,7 +216,7 @@ fn steps(doc: &PlanDoc, out: &mut String) {
             Some(pb) => {
                 let _ = writeln!(
                     out,
-                    "    ansible playbook {pb} (kind = \"ansible\": not run by this version yet)"
+                    "    $ ansible-playbook {pb} --limit <the hosts> (kind = \"ansible\": each host judged on its own)"
                 );
             }
             None => {

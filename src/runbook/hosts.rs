@@ -1,5 +1,6 @@
-//! The fleet: hosts written inline (`hosts = [...]`) or in a hosts file of
-//! `name key=value ...` lines, with `#` comments; errors point into the file they are in.
+//! The fleet: hosts written inline (`hosts = [...]`), in a hosts file of `name key=value ...`
+//! lines with `#` comments (errors point into the file they are in), or read from an Ansible
+//! inventory (`ansible_inventory`, see `inventory`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -89,6 +90,7 @@ pub fn load_fleet(fleet: Option<&S<RawFleet>>, ctx: &mut Ctx<'_>, dir: &Path) ->
         return None;
     };
     let f = fleet.get_ref();
+    super::inventory::check_pattern(f, ctx);
     match (&f.hosts, &f.hosts_file) {
         (Some(_), Some(file)) => {
             ctx.error(
@@ -100,16 +102,15 @@ pub fn load_fleet(fleet: Option<&S<RawFleet>>, ctx: &mut Ctx<'_>, dir: &Path) ->
         }
         (Some(hosts), None) => inline_hosts(hosts, ctx),
         (None, Some(file)) => hosts_file(file, ctx, dir),
-        (None, None) if f.ansible_inventory.is_some() => {
-            let at = f.ansible_inventory.as_ref().map_or(0, |v| v.span().start);
-            ctx.error(at, "reading the fleet from `ansible_inventory` is not supported yet", "list the hosts with hosts_file (e.g. from `ansible-inventory --list`); the inventory can still be given to ansible steps");
-            None
-        }
+        (None, None) if f.ansible_inventory.is_some() => f
+            .ansible_inventory
+            .as_ref()
+            .and_then(|file| super::inventory::load_fleet(file, f.pattern.as_ref(), ctx, dir)),
         (None, None) => {
             ctx.error(
                 fleet.span().start,
                 "[fleet] names no hosts",
-                "add hosts = [\"web-001\", ...] or hosts_file = \"inventory/web.txt\"",
+                "add hosts = [\"web-001\", ...], hosts_file = \"inventory/web.txt\" or ansible_inventory = \"inventory.ini\"",
             );
             None
         }

@@ -4,6 +4,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod explain;
 pub mod hosts;
+pub mod inventory;
 pub mod load;
 pub mod model;
 pub mod placeholders;

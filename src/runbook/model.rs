@@ -243,6 +243,18 @@ pub struct Host {
     pub labels: BTreeMap<String, String>,
 }
 
+/// `[fleet] ansible_inventory` (and `pattern`): the Ansible inventory the runbook names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnsibleInventory {
+    /// Path as written, relative to the runbook's folder; Ansible steps without their own
+    /// `inventory` use it.
+    pub path: String,
+    /// Ansible host pattern selecting the fleet within it; `None` takes every host.
+    pub pattern: Option<String>,
+    /// True when the fleet's hosts were read from it (no `hosts` / `hosts_file`).
+    pub fleet: bool,
+}
+
 /// The standard host steps, in the order they run (DESIGN §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -728,6 +740,9 @@ pub struct Runbook {
     pub policy: Policy,
     /// Every host, in file order.
     pub fleet: Vec<Host>,
+    /// The Ansible inventory `[fleet]` names, if any.
+    #[serde(default)]
+    pub ansible_inventory: Option<AnsibleInventory>,
     /// `[[wave]]` specs, in order.
     pub waves: Vec<WaveSpec>,
     /// Steps by name (upgrade always present).

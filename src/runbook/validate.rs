@@ -87,7 +87,9 @@ pub fn validate(
     if ctx.has_errors() {
         return None;
     }
-    let (plan, fleet, (waves, _), planned, steps) = (plan?, fleet?, waves?, planned?, steps?);
+    let (plan, fleet, (waves, _), planned, mut steps) = (plan?, fleet?, waves?, planned?, steps?);
+    let ansible_inventory = super::inventory::declared(raw.fleet.as_ref());
+    super::inventory::inherit(&mut steps, ansible_inventory.as_ref());
     let default_waves = raw.wave.is_empty();
     Some(Checked {
         runbook: Runbook {
@@ -96,6 +98,7 @@ pub fn validate(
             plan,
             policy,
             fleet,
+            ansible_inventory,
             waves,
             steps,
             metrics,

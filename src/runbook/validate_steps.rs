@@ -206,12 +206,6 @@ fn ansible_runner(
         Some(f) => Some(ctx.count(f, "forks", 1)?),
         None => None,
     };
-    let at = r.kind.as_ref().map_or(header, |k| k.span().start);
-    ctx.warn(
-        at,
-        format!("{table} has kind = \"ansible\", which this version of ripcord cannot run yet"),
-        "until the Ansible executor lands, write run = [\"ansible-playbook\", \"-i\", \"inventory.txt\", \"playbook.yml\", \"--limit\", \"{hosts}\"] with per = \"wave\"",
-    );
     let Some(playbook) = &r.playbook else {
         ctx.error(
             header,

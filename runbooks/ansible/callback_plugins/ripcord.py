@@ -95,14 +95,22 @@ class CallbackModule(CallbackBase):
         wave = os.environ.get("RIPCORD_HOSTS", "")
         self._wave = set(h for h in wave.split(",") if h) or None
         self._plays = []
+        self._gone = False
 
     def _emit(self, event, **fields):
+        if self._gone:
+            return
         fields["_event"] = event
         fields["_timestamp"] = _now()
         line = json.dumps(fields, sort_keys=True, default=str)
         with self._lock:
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
+            try:
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
+            except (BrokenPipeError, OSError):
+                # ripcord went away (killed): the playbook goes on, as a step does; ripcord
+                # verifies these hosts before anything else when the run is resumed.
+                self._gone = True
 
     def _host_event(self, event, result, **fields):
         fields["host"] = result._host.get_name()
@@ -140,8 +148,6 @@ class CallbackModule(CallbackBase):
                     msg="play %r would also run on %s, outside the wave (a --limit entry matches an inventory group of that name?)"
                     % (play.get_name(), ", ".join(outside[:10])),
                 )
-                sys.stdout.flush()
-                sys.stderr.flush()
                 # Before any task of the play has started: nothing is half done.
                 os._exit(REFUSED_EXIT)
 
