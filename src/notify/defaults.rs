@@ -14,8 +14,7 @@ pub const INTERNAL: &[(&str, &str)] = &[
         GENERIC,
         "[{{ run.plan }}] {{ line }}
 {% if severity %}Fault level: {{ severity }}.
-{% endif %}
-By {{ by }} at {{ at }}.
+{% endif %}By {{ by }} at {{ at }}.
 Where it stands: {{ status.stands }}; {{ status.doing }}.",
     ),
     (
@@ -55,14 +54,17 @@ Where it stands: {{ status.stands }}; {{ status.doing }}.",
         "[{{ run.plan }}] {{ severity|upper }} fault declared by {{ by }}
 Reason: {{ event.reason }}
 Where it stands: {{ status.stands }}; {{ status.doing }}.
-{% if severity == \"severe\" %}
-{% if contacts.traffic_switch %}Traffic switch: {{ contacts.traffic_switch }}
-{% endif %}
-{% if contacts.vendor_support %}Vendor support: {{ contacts.vendor_support }}
-{% endif %}
-{% if contacts.escalation %}Escalation: {{ contacts.escalation }}
-{% endif %}
-{% endif %}",
+{%- if severity == \"severe\" %}
+{%- if contacts.traffic_switch %}
+Traffic switch: {{ contacts.traffic_switch }}
+{%- endif %}
+{%- if contacts.vendor_support %}
+Vendor support: {{ contacts.vendor_support }}
+{%- endif %}
+{%- if contacts.escalation %}
+Escalation: {{ contacts.escalation }}
+{%- endif %}
+{%- endif %}",
     ),
     (
         "rollback_requested",
@@ -99,9 +101,9 @@ Where it stands: {{ status.stands }}.",
         "[{{ run.plan }}] Status update {{ at }}
 Where it stands: {{ status.stands }}.
 What changed: {{ status.changed }}.
-{% for line in status.changes %}
+{%- for line in status.changes %}
   - {{ line }}
-{% endfor %}
+{%- endfor %}
 Impact: {{ status.impact }}.
 What is being done: {{ status.doing }}.
 Next update: {{ status.next_update }}.",
@@ -166,14 +168,14 @@ The planned maintenance has finished. Where we stand: {{ status.stands }}.",
     (
         "paused",
         "Maintenance paused: {{ run.plan }}
-{{ status.doing }}.
+What we are doing: {{ status.doing }}.
 Impact: {{ status.impact }}.
 Next update by {{ status.next_update }}.",
     ),
     (
         "run_halted",
         "Maintenance paused: {{ run.plan }}
-{{ status.doing }}.
+What we are doing: {{ status.doing }}.
 Impact: {{ status.impact }}.
 Next update by {{ status.next_update }}.",
     ),

@@ -12,6 +12,8 @@ pub mod channel;
 pub mod context;
 mod defaults;
 mod deliver;
+#[cfg(test)]
+mod golden;
 mod resume;
 pub mod retry;
 pub mod route;

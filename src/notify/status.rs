@@ -118,7 +118,10 @@ fn stands(state: &State, c: &HostCounts, external: bool) -> String {
         .count();
     let stage = match state.active_wave() {
         Some(n) if external => format!("stage {n} of {waves}"),
-        Some(n) => format!("wave {n} of {waves} ({})", wave_name(state, n)),
+        Some(n) => match wave_name(state, n) {
+            name if name == format!("wave {n}") => format!("wave {n} of {waves}"),
+            name => format!("wave {n} of {waves} ({name})"),
+        },
         None => format!("{done} of {waves} waves done"),
     };
     format!(

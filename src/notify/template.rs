@@ -62,14 +62,8 @@ fn refuse(channel: &NotifyChannel, kind: &str, source: &str) -> Option<String> {
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     // Lenient lookups: a template written for one kind may name fields another kind lacks.
+    // Whitespace follows Jinja's defaults (no trim_blocks), which template authors expect.
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .build()
-    {
-        env.set_syntax(syntax);
-    }
     env
 }
 
