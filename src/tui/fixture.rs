@@ -413,3 +413,20 @@ pub fn breach(hosts: usize) -> Run {
     run.advance(65_000);
     run
 }
+
+/// Wave 2 running when one host's verify fails: high risk pauses the run and offers that
+/// host's rollback; the host's details hold its steps, exit code and output.
+pub fn host_failed(hosts: usize) -> (Run, String) {
+    let mut run = running(hosts);
+    let victim = run
+        .state
+        .hosts
+        .iter()
+        .find(|h| h.state.is_running())
+        .map(|h| h.name.clone())
+        .unwrap_or_default();
+    run.finish(&victim, false);
+    run.settle();
+    run.advance(12_000);
+    (run, victim)
+}

@@ -100,12 +100,17 @@ pub fn handle_key(ui: &mut UiState, state: &State, key: Key) -> Vec<Intent> {
             Vec::new()
         }
         Some(overlay) => {
-            ui.overlay = scroll_overlay(overlay, ui.look.keymap.screen_action(&key));
+            let keys = &ui.look.keymap;
+            let action = keys.dialog_action(&key).filter(|a| *a == Action::Close);
+            ui.overlay = scroll_overlay(overlay, action.or_else(|| keys.screen_action(&key)));
             Vec::new()
         }
         None => {
             ui.flash = None;
-            match ui.look.keymap.screen_action(&key) {
+            let keys = &ui.look.keymap;
+            // Esc is the dialogs' key; on the main screen it clears the filter.
+            let close = keys.dialog_action(&key).filter(|a| *a == Action::Close);
+            match keys.screen_action(&key).or(close) {
                 Some(action) => on_action(ui, state, action, &key),
                 None => Vec::new(),
             }
@@ -161,11 +166,7 @@ fn on_action(ui: &mut UiState, state: &State, action: Action, key: &Key) -> Vec<
                 Intent::Resume
             } else {
                 Intent::Pause {
-                    reason: format!(
-                        "paused by {} from the cockpit (key {})",
-                        ui.who.name,
-                        key.label()
-                    ),
+                    reason: format!("key {} in the cockpit", key.label()),
                 }
             }];
         }

@@ -113,7 +113,8 @@ pub fn run_cockpit(mut config: RunConfig, theme: Option<&str>) -> anyhow::Result
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let (ending, state) = runtime.block_on(async move {
+    let runbook_path = config.runbook.source.display().to_string();
+    let (ending, run_id) = runtime.block_on(async move {
         let (key_tx, key_rx) = mpsc::channel(input::INPUT_QUEUE);
         let (wake_tx, wake_rx) = mpsc::channel(1);
         let ui = UiState::new(who, look, crate::run::now());
@@ -150,22 +151,22 @@ pub fn run_cockpit(mut config: RunConfig, theme: Option<&str>) -> anyhow::Result
         if !cockpit.ui.quit && !cockpit.broken {
             after_the_run(&mut cockpit).await;
         }
-        let state = cockpit.last_state.take();
         drop(cockpit);
-        anyhow::Ok((ending, state.map(|s| (s, run_id))))
+        anyhow::Ok((ending, run_id))
     })?;
-    let (code, words) = match ending {
-        Ending::Completed => (ending.code(), "completed"),
-        Ending::RolledBack => (ending.code(), "rolled back"),
-        Ending::Halted => (ending.code(), "stopped; it can be resumed"),
-    };
-    if let Some((s, id)) = state.as_ref() {
-        eprintln!("ripcord: run {id} {words}; the postmortem: ripcord report {id}");
-        let _ = s;
-    } else {
-        eprintln!("ripcord: run {words} (see `ripcord runs`)");
+    // The screen is gone: this is the operator's last word on where the run stands.
+    match ending {
+        Ending::Completed => {
+            eprintln!("ripcord: run {run_id} completed; the postmortem: ripcord report {run_id}")
+        }
+        Ending::RolledBack => {
+            eprintln!("ripcord: run {run_id} rolled back; the postmortem: ripcord report {run_id}")
+        }
+        Ending::Halted => eprintln!(
+            "ripcord: run {run_id} stopped; resume it with: ripcord run {runbook_path} --resume {run_id}"
+        ),
     }
-    Ok(ExitCode::from(code))
+    Ok(ExitCode::from(ending.code()))
 }
 
 /// The run loop has ended (every wave done, or rolled back): the last screen stays up until

@@ -146,9 +146,15 @@ pub fn prefill(state: &State, audience: Audience, now: Timestamp) -> String {
         .plan
         .as_ref()
         .map_or("the upgrade", |p| p.name.as_str());
-    let next = state.status_due_at.map_or_else(
+    // Sending this update restarts the cadence: the next is due one period from now.
+    let next = state.plan.as_ref().map_or_else(
         || "on the usual cadence".into(),
-        |d| format!("by {} UTC", clock_hm(d.max(now))),
+        |p| {
+            format!(
+                "by {} UTC",
+                clock_hm(now.plus_millis(p.targets.status_update_every_ms as i64))
+            )
+        },
     );
     let faulty = state.first_fault_at().is_some();
     match audience {
@@ -162,6 +168,8 @@ pub fn prefill(state: &State, audience: Audience, now: Timestamp) -> String {
                 .iter()
                 .rev()
                 .filter(|e| since.is_none_or(|s| e.at > s))
+                // The reminder itself is not news to the reader.
+                .filter(|e| e.text != "status update due")
                 .take(4)
                 .map(|e| e.text.as_str())
                 .collect();
@@ -178,8 +186,32 @@ pub fn prefill(state: &State, audience: Audience, now: Timestamp) -> String {
                 ),
                 None => "none recorded".into(),
             };
+            let mut trouble: Vec<String> = state
+                .hosts
+                .iter()
+                .filter_map(|h| match &h.state {
+                    crate::engine::HostState::Failed { step, reason, .. } => {
+                        Some(format!("{} ({} {reason})", h.name, step.as_str()))
+                    }
+                    _ => None,
+                })
+                .take(5)
+                .collect();
+            if let Some(o) = state.offers.last() {
+                trouble.push(format!(
+                    "rollback of {} proposed ({}), the {} confirms",
+                    o.scope.describe(),
+                    crate::engine::describe::host_range(&o.hosts),
+                    o.confirm_by.as_str()
+                ));
+            }
+            let trouble = if trouble.is_empty() {
+                String::new()
+            } else {
+                format!("\nAttention: {}.", trouble.join("; "))
+            };
             format!(
-                "Status of {plan_name} at {} UTC\nWhere it stands: {}{}; {up}/{total} hosts upgraded, {failed} failed, {rb} rolled back.\nSince {}: {}.\nImpact: {impact}.\nWhat we are doing: {}.\nNext update {next}.",
+                "Status of {plan_name} at {} UTC\nWhere it stands: {}{}; {up}/{total} hosts upgraded, {failed} failed, {rb} rolled back.{trouble}\nSince {}: {}.\nImpact: {impact}.\nWhat we are doing: {}.\nNext update {next}.",
                 clock_hm(now),
                 state.run.word().to_lowercase(),
                 wave.map(|w| format!(", wave {w} of {waves}"))

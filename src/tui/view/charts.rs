@@ -314,20 +314,16 @@ fn chart(
         ChartMarker::Braille => Marker::Braille,
         ChartMarker::Dot => Marker::Dot,
     };
-    let markers = [base_marker, Marker::Dot, Marker::Bar];
+    // Without colour the series cannot be told apart on the plot; the legend then numbers
+    // them with their values, and every series keeps the same readable marker.
     let datasets: Vec<Dataset> = data
         .iter()
         .enumerate()
         .map(|(i, (_, pts))| {
-            let m = if t.is_no_color() {
-                markers[i % markers.len()]
-            } else {
-                base_marker
-            };
             Dataset::default()
                 .data(pts)
                 .graph_type(GraphType::Line)
-                .marker(m)
+                .marker(base_marker)
                 .style(t.series(i))
         })
         .collect();
@@ -355,10 +351,9 @@ fn chart(
     }
     if legend_rows == 1 {
         let mut spans = Vec::new();
-        let glyphs = ['⣿', '•', '▄'];
         for (i, (name, pts)) in data.iter().enumerate() {
             let g = if t.is_no_color() {
-                glyphs[i % glyphs.len()]
+                char::from_digit((i % 9 + 1) as u32, 10).unwrap_or('·')
             } else {
                 '■'
             };

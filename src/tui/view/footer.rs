@@ -42,13 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState) {
         Some(Overlay::Dialog(_)) => TABLE
             .iter()
             .filter(|e| e.group == Group::Dialog)
-            .map(|e| {
-                (
-                    keys.label(e.action),
-                    e.help.split([';', ',']).next().unwrap_or(e.help),
-                    true,
-                )
-            })
+            .map(|e| (keys.label(e.action), e.hint.unwrap_or(""), true))
             .collect(),
         Some(_) => vec![
             (keys.labels(Action::Up), "scroll", true),
@@ -74,7 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState) {
             };
             let mut list: Vec<&crate::tui::keymap::Entry> = TABLE
                 .iter()
-                .filter(|e| e.hint.is_some() && relevant(e.action))
+                .filter(|e| e.group != Group::Dialog && e.hint.is_some() && relevant(e.action))
                 .collect();
             // Urgent first, help and quit last, the rest in table order.
             list.sort_by_key(|e| match e.action {

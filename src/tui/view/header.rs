@@ -157,9 +157,9 @@ pub fn banners(state: &State, ui: &UiState) -> Vec<(Meaning, String)> {
         out.push((
             Meaning::Breach,
             format!(
-                "⚠ rollback of {} proposed ({} hosts): {} — the {} confirms: {}",
+                "⚠ rollback of {} proposed ({}): {} — the {} confirms: {}",
                 offer.scope.describe(),
-                offer.hosts.len(),
+                crate::tui::format::plural(offer.hosts.len(), "host"),
                 offer.reason,
                 offer.confirm_by.as_str(),
                 keys.label(Action::ConfirmRollback)

@@ -26,7 +26,7 @@ const GROUPS: [Group; 6] = [
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState, scroll: u16) {
     let t = &ui.look.theme;
     let keys = &ui.look.keymap;
-    let rect = centered(area, 96, area.height.saturating_sub(2));
+    let rect = centered(area, 120, area.height.saturating_sub(2));
     let title = Line::from(vec![
         Span::styled(" Keys ", t.focus().add_modifier(Modifier::BOLD)),
         Span::styled(
