@@ -10,3 +10,4 @@ mod prom;
 mod run;
 mod report;
 mod runbook_cli;
+mod demo;
