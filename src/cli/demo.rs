@@ -98,10 +98,11 @@ pub fn setup(
     step_env.insert("RIPCORD_SIM".to_string(), sim.addr().to_string());
     // The steps call `ripcord sim-agent`: this very binary, wherever it was built.
     if let Ok(exe) = std::env::current_exe()
-        && let Some(dir) = exe.parent() {
-            let path = std::env::var("PATH").unwrap_or_default();
-            step_env.insert("PATH".to_string(), format!("{}:{path}", dir.display()));
-        }
+        && let Some(dir) = exe.parent()
+    {
+        let path = std::env::var("PATH").unwrap_or_default();
+        step_env.insert("PATH".to_string(), format!("{}:{path}", dir.display()));
+    }
     let name = super::run::operator_name(None, Role::Commander);
     let config = RunConfig {
         runbook: loaded.runbook,

@@ -37,13 +37,15 @@ pub fn decide(state: &State, now: Timestamp) -> Vec<EventKind> {
     for (key, rule) in &state.rules {
         let acts = rule.state == RuleState::Breach
             || (rule.state.is_blind() && no_data_policy(state, key) == NoData::Breach);
-        if acts && !rule.reacted
-            && let Some(ev) = &rule.evidence {
-                let out = react_to_breach(state, key, ev);
-                if !out.is_empty() {
-                    return out;
-                }
+        if acts
+            && !rule.reacted
+            && let Some(ev) = &rule.evidence
+        {
+            let out = react_to_breach(state, key, ev);
+            if !out.is_empty() {
+                return out;
             }
+        }
     }
     let mut sched = Sched::new(state);
     rollback_progress(state, &mut sched, &mut out);
@@ -56,12 +58,14 @@ pub fn decide(state: &State, now: Timestamp) -> Vec<EventKind> {
             continue;
         }
         if let HostState::Between { done } = h.state
-            && done.is_forward() && next_step(plan, done).is_none() {
-                out.push(EventKind::HostUpgraded {
-                    host: h.name.clone(),
-                    wave: h.wave,
-                });
-            }
+            && done.is_forward()
+            && next_step(plan, done).is_none()
+        {
+            out.push(EventKind::HostUpgraded {
+                host: h.name.clone(),
+                wave: h.wave,
+            });
+        }
     }
     if !out.is_empty() {
         return out;
@@ -100,9 +104,12 @@ fn timers(state: &State, now: Timestamp, out: &mut Vec<EventKind>) {
         return;
     };
     if let Some(due) = state.status_due_at
-        && now >= due && !state.status_due_raised && !state.run.is_over() {
-            out.push(EventKind::StatusUpdateDue { due_at: due });
-        }
+        && now >= due
+        && !state.status_due_raised
+        && !state.run.is_over()
+    {
+        out.push(EventKind::StatusUpdateDue { due_at: due });
+    }
     let Some(fault) = state.first_fault_at() else {
         return;
     };
@@ -175,14 +182,14 @@ fn waves(state: &State, now: Timestamp, out: &mut Vec<EventKind>) {
             WaveState::Running
                 if hosts
                     .iter()
-                    .all(|h| h.state.is_settled() && !h.rollback_pending)
-                => {
-                    let soak = plan.waves[n - 1].soak_ms;
-                    out.push(EventKind::SoakStarted {
-                        wave: n,
-                        until: now.plus_millis(soak as i64),
-                    });
-                }
+                    .all(|h| h.state.is_settled() && !h.rollback_pending) =>
+            {
+                let soak = plan.waves[n - 1].soak_ms;
+                out.push(EventKind::SoakStarted {
+                    wave: n,
+                    until: now.plus_millis(soak as i64),
+                });
+            }
             WaveState::Soaking { until } if now >= until => {
                 let upgraded: Vec<String> = hosts
                     .iter()

@@ -132,11 +132,12 @@ pub fn handle(state: &State, actor: &Actor, intent: &Intent) -> Vec<EventKind> {
                 ));
             }
             if let Some(halt) = &state.halted
-                && role != Role::Commander {
-                    return refuse(format!(
-                        "the run halted ({halt}): only the commander may resume"
-                    ));
-                }
+                && role != Role::Commander
+            {
+                return refuse(format!(
+                    "the run halted ({halt}): only the commander may resume"
+                ));
+            }
             vec![EventKind::Resumed {}]
         }
         Intent::ApproveWave { wave } => {

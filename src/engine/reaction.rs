@@ -168,19 +168,22 @@ pub fn react_to_breach(state: &State, key: &str, ev: &Evidence) -> Vec<EventKind
     }
     // A per-host rule judges one host: it fails that host, and the host-failure row applies.
     if let Some(host) = &ev.host
-        && ev.severity == Severity::Functional {
-            if let Some(h) = state.host(host)
-                && h.state.is_touched() && !h.rollback_pending {
-                    out.extend(react_to_host_failure(
-                        state,
-                        host,
-                        StepName::Verify,
-                        Outcome::Failed,
-                        &reason,
-                    ));
-                }
-            return out;
+        && ev.severity == Severity::Functional
+    {
+        if let Some(h) = state.host(host)
+            && h.state.is_touched()
+            && !h.rollback_pending
+        {
+            out.extend(react_to_host_failure(
+                state,
+                host,
+                StepName::Verify,
+                Outcome::Failed,
+                &reason,
+            ));
         }
+        return out;
+    }
     out.extend(fault_consequences(state, ev.severity, &reason));
     let _ = plan;
     out

@@ -222,10 +222,9 @@ pub(super) fn apply_event(state: &mut State, record: &Record<EventKind>, at: Tim
             h.state = HostState::Pending;
             h.rollback_offered = false;
             let wave = h.wave;
-            if was_failed
-                && let Some(w) = state.waves.get_mut(wave - 1) {
-                    w.failed = w.failed.saturating_sub(1);
-                }
+            if was_failed && let Some(w) = state.waves.get_mut(wave - 1) {
+                w.failed = w.failed.saturating_sub(1);
+            }
             state
                 .offers
                 .retain(|o| !(o.hosts.len() == 1 && &o.hosts[0] == host));
@@ -297,9 +296,10 @@ pub(super) fn apply_event(state: &mut State, record: &Record<EventKind>, at: Tim
                 by: record.actor.clone(),
             });
             if let Some(rule) = rule
-                && let Some(r) = state.rules.get_mut(rule) {
-                    r.reacted = true;
-                }
+                && let Some(r) = state.rules.get_mut(rule)
+            {
+                r.reacted = true;
+            }
             if *level > Severity::Minor {
                 let soon = at.plus_millis(5 * 60 * 1000_i64);
                 if state.status_due_at.is_none_or(|d| d > soon) {

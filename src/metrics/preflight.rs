@@ -34,12 +34,21 @@ impl fmt::Display for PreflightProblem {
 /// `ripcord check --online`: the preflight of a checked runbook with wave 1's hosts, on a
 /// runtime of its own (the CLI is synchronous). A runbook without a metric source passes.
 pub fn for_runbook(runbook: &Runbook, wave_one: &[String]) -> Vec<PreflightProblem> {
-    let Some(source) = &runbook.metrics else { return Vec::new() };
+    let Some(source) = &runbook.metrics else {
+        return Vec::new();
+    };
     let fleet: Vec<String> = runbook.fleet.iter().map(|h| h.name.clone()).collect();
     let sets = wave_one_sets(wave_one, &fleet);
-    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt.block_on(preflight(source, &runbook.watches, &runbook.alerts, &sets)),
-        Err(e) => vec![problem("[metrics]", "", format!("cannot start the preflight runtime: {e}"))],
+        Err(e) => vec![problem(
+            "[metrics]",
+            "",
+            format!("cannot start the preflight runtime: {e}"),
+        )],
     }
 }
 

@@ -28,9 +28,11 @@ pub fn resume_events(state: &State) -> Vec<EventKind> {
     }
     events.insert(0, EventKind::RunResumed { interrupted });
     if let RunState::Paused { reason, .. } = &state.run
-        && reason.starts_with(STOPPED) && state.halted.is_none() {
-            events.push(EventKind::Resumed {});
-        }
+        && reason.starts_with(STOPPED)
+        && state.halted.is_none()
+    {
+        events.push(EventKind::Resumed {});
+    }
     events
 }
 

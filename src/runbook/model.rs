@@ -82,11 +82,17 @@ pub struct Setting<T> {
 impl<T> Setting<T> {
     /// A risk-row default.
     pub fn default_of(value: T) -> Self {
-        Self { value, origin: Origin::Default }
+        Self {
+            value,
+            origin: Origin::Default,
+        }
     }
     /// A runbook override.
     pub fn set(value: T) -> Self {
-        Self { value, origin: Origin::Runbook }
+        Self {
+            value,
+            origin: Origin::Runbook,
+        }
     }
 }
 
@@ -481,7 +487,11 @@ impl Threshold {
             let value: f64 = factor.parse().map_err(|_| {
                 format!("threshold \"{text}\": write a baseline factor like \"> 2x baseline\"")
             })?;
-            return Ok(Self { cmp, value, baseline: true });
+            return Ok(Self {
+                cmp,
+                value,
+                baseline: true,
+            });
         }
         let (num, scale) = match rest.strip_suffix('%') {
             Some(n) => (n.trim(), 0.01),
@@ -493,7 +503,11 @@ impl Threshold {
         if !value.is_finite() {
             return Err(format!("threshold \"{text}\" must be a finite number"));
         }
-        Ok(Self { cmp, value: value * scale, baseline: false })
+        Ok(Self {
+            cmp,
+            value: value * scale,
+            baseline: false,
+        })
     }
 }
 
@@ -616,7 +630,12 @@ pub enum Role {
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Role; 4] = [Role::Commander, Role::Technician, Role::Impact, Role::Communicator];
+    pub const ALL: [Role; 4] = [
+        Role::Commander,
+        Role::Technician,
+        Role::Impact,
+        Role::Communicator,
+    ];
     /// Lower-case name.
     pub fn as_str(self) -> &'static str {
         match self {

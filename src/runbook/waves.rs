@@ -38,7 +38,9 @@ pub enum WavePlanError {
         why: String,
     },
     /// Hosts are left unplaced.
-    #[error("{count} host(s) are in no wave (first: {first}): add a last wave with size = \"rest\"")]
+    #[error(
+        "{count} host(s) are in no wave (first: {first}): add a last wave with size = \"rest\""
+    )]
     Unplaced {
         /// How many.
         count: usize,
@@ -126,17 +128,25 @@ pub fn plan_waves(fleet: &[Host], waves: &[WaveSpec]) -> Result<Vec<PlannedWave>
             let why = match &spec.size {
                 WaveSize::Select(l) => format!(
                     "no unplaced host has the labels {}",
-                    l.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+                    l.iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ),
                 WaveSize::Rest => "earlier waves already took every host; remove it".into(),
-                _ => "earlier waves already took every host; shrink them or remove this wave".into(),
+                _ => {
+                    "earlier waves already took every host; shrink them or remove this wave".into()
+                }
             };
             return Err(WavePlanError::EmptyWave { wave: w + 1, why });
         }
         idx.sort_unstable();
         planned.push(PlannedWave {
             number: w + 1,
-            name: spec.name.clone().unwrap_or_else(|| format!("wave {}", w + 1)),
+            name: spec
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("wave {}", w + 1)),
             hosts: idx.into_iter().map(|i| fleet[i].name.clone()).collect(),
         });
     }
@@ -152,7 +162,10 @@ mod tests {
 
     fn fleet(n: usize) -> Vec<Host> {
         (0..n)
-            .map(|i| Host { name: format!("web-{i:03}"), labels: BTreeMap::new() })
+            .map(|i| Host {
+                name: format!("web-{i:03}"),
+                labels: BTreeMap::new(),
+            })
             .collect()
     }
     fn wave(size: WaveSize) -> WaveSpec {
@@ -170,10 +183,17 @@ mod tests {
     fn one_percent_of_a_small_fleet_is_one_host_rounded_up() {
         let w = plan_waves(
             &fleet(30),
-            &[wave(WaveSize::Percent(1)), wave(WaveSize::Percent(10)), wave(WaveSize::Rest)],
+            &[
+                wave(WaveSize::Percent(1)),
+                wave(WaveSize::Percent(10)),
+                wave(WaveSize::Rest),
+            ],
         )
         .unwrap();
-        assert_eq!(w.iter().map(|w| w.hosts.len()).collect::<Vec<_>>(), vec![1, 3, 26]);
+        assert_eq!(
+            w.iter().map(|w| w.hosts.len()).collect::<Vec<_>>(),
+            vec![1, 3, 26]
+        );
         assert_eq!(w[0].hosts, vec!["web-000"]);
     }
 
@@ -182,7 +202,11 @@ mod tests {
         let mut f = fleet(5);
         f[3].labels.insert("group".into(), "canary".into());
         let sel = WaveSize::Select(BTreeMap::from([("group".into(), "canary".into())]));
-        let w = plan_waves(&f, &[wave(sel), wave(WaveSize::Count(2)), wave(WaveSize::Rest)]).unwrap();
+        let w = plan_waves(
+            &f,
+            &[wave(sel), wave(WaveSize::Count(2)), wave(WaveSize::Rest)],
+        )
+        .unwrap();
         assert_eq!(w[0].hosts, vec!["web-003"]);
         assert_eq!(w[1].hosts, vec!["web-000", "web-001"]);
         assert_eq!(w[2].hosts, vec!["web-002", "web-004"]);
@@ -196,7 +220,11 @@ mod tests {
 
     #[test]
     fn overflowing_waves_leave_an_empty_wave_error() {
-        let err = plan_waves(&fleet(3), &[wave(WaveSize::Count(3)), wave(WaveSize::Rest)]).unwrap_err();
-        assert!(matches!(err, WavePlanError::EmptyWave { wave: 2, .. }), "{err}");
+        let err =
+            plan_waves(&fleet(3), &[wave(WaveSize::Count(3)), wave(WaveSize::Rest)]).unwrap_err();
+        assert!(
+            matches!(err, WavePlanError::EmptyWave { wave: 2, .. }),
+            "{err}"
+        );
     }
 }

@@ -2,12 +2,13 @@
 //! One test binary (one link) with a module per area.
 
 mod common;
-mod journal;
+mod demo;
 mod exec;
-mod sim;
+mod journal;
 mod metrics;
 mod prom;
-mod run;
 mod report;
+mod run;
 mod runbook_cli;
-mod demo;
+mod sim;
+mod tui;
