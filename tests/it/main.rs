@@ -2,6 +2,7 @@
 //! One test binary (one link) with a module per area.
 
 mod common;
+mod ansible;
 mod demo;
 mod exec;
 mod journal;

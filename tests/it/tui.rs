@@ -1,0 +1,239 @@
+//! The cockpit end to end: the real binary in a real terminal (tmux), real step processes.
+//! Keys go in with `tmux send-keys`, the screen comes back with `tmux capture-pane`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const STEP: &str = "#!/bin/sh\necho \"$1 on $2\"\nsleep 1\n";
+
+const PLAN: &str = r#"[plan]
+name = "cockpit e2e"
+risk = "medium"
+environment = "test"
+host_kind = "linux"
+upgrade_kind = "patch"
+downtime_budget = "30m"
+rollback_start_within = "30m"
+restore_within = "2h"
+status_update_every = "15m"
+reviewed = 2026-11-01
+
+[fleet]
+hosts = ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10"]
+
+[[wave]]
+size = 2
+soak = "1s"
+[[wave]]
+size = "rest"
+parallel = 1
+
+[steps.backup]
+run = ["./step.sh", "backup", "{host}"]
+timeout = "20s"
+[steps.upgrade]
+run = ["./step.sh", "upgrade", "{host}"]
+timeout = "20s"
+[steps.verify]
+run = ["./step.sh", "verify", "{host}"]
+timeout = "20s"
+[steps.rollback]
+run = ["./step.sh", "rollback", "{host}"]
+timeout = "20s"
+"#;
+
+/// One tmux server of its own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// A 120×40 terminal running the cockpit on a fresh plan folder.
+    fn start(name: &str) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
+        let step = dir.path().join("step.sh");
+        std::fs::write(&step, STEP).unwrap();
+        Command::new("chmod").arg("+x").arg(&step).status().unwrap();
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        let socket = format!("ripcord-it-{name}-{}", std::process::id());
+        let t = Tmux { socket, dir };
+        let cmd = format!(
+            "cd {dir} && RIPCORD_STATE_DIR={dir}/state RIPCORD_CONFIG_DIR={dir}/config {bin} run plan.toml --name tester; echo RIPCORD_EXIT=$?; sleep 600",
+            dir = t.dir.path().display(),
+            bin = env!("CARGO_BIN_EXE_ripcord"),
+        );
+        let out = t.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "sh",
+            "-c",
+            &cmd,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux is needed for the cockpit tests (apt-get install -y tmux; .ci/run installs it)")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        assert!(self.tmux(&args).status.success());
+    }
+
+    /// Waits (up to 30 s) until the screen satisfies `what`; the screen then.
+    fn wait_for(&self, label: &str, what: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let s = self.screen();
+            if what(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("the screen never showed {label}; it shows:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn alternate_on(&self) -> String {
+        let out = self.tmux(&["display", "-p", "#{alternate_on}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn journal(&self) -> String {
+        let runs = self.dir.path().join("state/runs");
+        let run = std::fs::read_dir(&runs)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        std::fs::read_to_string(run.join("journal.jsonl")).unwrap()
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+fn header(screen: &str) -> &str {
+    screen.lines().next().unwrap_or("")
+}
+
+#[test]
+fn pause_resume_and_quit_with_confirmation_then_the_terminal_is_back() {
+    let t = Tmux::start("keys");
+    t.wait_for("the cockpit running", |s| {
+        header(s).contains("RUNNING") && s.contains("Waves")
+    });
+    assert_eq!(
+        t.alternate_on(),
+        "1",
+        "the cockpit draws on the alternate screen"
+    );
+
+    t.keys(&["p"]);
+    let s = t.wait_for("PAUSED", |s| header(s).contains("PAUSED"));
+    assert!(
+        s.contains("paused by tester (commander): key p in the cockpit"),
+        "{s}"
+    );
+    t.keys(&["p"]);
+    t.wait_for("RUNNING again", |s| header(s).contains("RUNNING"));
+
+    t.keys(&["q"]);
+    let s = t.wait_for("the quit confirmation", |s| s.contains("Quit the cockpit"));
+    assert!(s.contains("▸[ Cancel ]"), "focus starts on Cancel:\n{s}");
+    t.keys(&["Tab", "Enter"]);
+    let s = t.wait_for("the shell again", |s| s.contains("RIPCORD_EXIT="));
+    assert!(
+        s.contains("RIPCORD_EXIT=3"),
+        "quitting mid-run leaves it resumable (exit 3):\n{s}"
+    );
+    assert!(s.contains("ripcord: run ") && s.contains("--resume"), "{s}");
+    assert!(
+        !s.contains("Waves"),
+        "the cockpit is gone from the screen:\n{s}"
+    );
+    assert_eq!(t.alternate_on(), "0", "the alternate screen was left");
+
+    let journal = t.journal();
+    let by_tester = |kind: &str| {
+        journal.lines().any(|l| {
+            l.contains(&format!("\"type\":\"{kind}\"")) && l.contains("\"name\":\"tester\"")
+        })
+    };
+    assert!(by_tester("paused") && by_tester("resumed"), "{journal}");
+}
+
+#[test]
+fn sigterm_stops_the_run_and_gives_the_terminal_back() {
+    let t = Tmux::start("term");
+    t.wait_for("the cockpit running", |s| header(s).contains("RUNNING"));
+    let pid = ripcord_pid(t.path()).expect("the ripcord process");
+    assert!(
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .unwrap()
+            .success()
+    );
+    let s = t.wait_for("the shell again", |s| s.contains("RIPCORD_EXIT="));
+    assert!(s.contains("RIPCORD_EXIT=3"), "{s}");
+    assert_eq!(t.alternate_on(), "0");
+    assert!(t.journal().contains("ripcord stopped (SIGTERM)"));
+}
+
+/// The pid of the ripcord process whose working directory is `dir`.
+fn ripcord_pid(dir: &Path) -> Option<u32> {
+    let want = std::fs::canonicalize(dir).ok()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let proc_dir = PathBuf::from("/proc").join(pid.to_string());
+            let exe = std::fs::read_link(proc_dir.join("exe")).unwrap_or_default();
+            let cwd = std::fs::read_link(proc_dir.join("cwd")).unwrap_or_default();
+            if exe.file_name().is_some_and(|n| n == "ripcord") && cwd == want {
+                return Some(pid);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
