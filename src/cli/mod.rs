@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod check;
 pub mod demo;
+pub mod drill;
 pub mod plan;
 pub mod report;
 pub mod run;
@@ -237,7 +238,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Report(args) => report::run(&args),
-        Command::Drill(_) => not_yet_built("drill"),
+        Command::Drill(args) => drill::run(&args),
         Command::Runs(args) => runs::run(&args),
         Command::Attach(_) => not_yet_built("attach"),
         Command::SimAgent(args) => sim_agent::run(&args),

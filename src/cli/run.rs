@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::{OnHalt, RunArgs};
 use crate::engine::{EventKind, PlanSnapshot, State, describe};
 use crate::journal::{Actor, ActorRole, Record};
-use crate::run::{HaltPolicy, Inputs, Observer, RunConfig, Runner};
+use crate::run::{Ending, HaltPolicy, Inputs, Observer, RunConfig, Runner};
 use crate::runbook::{Role, load};
 
 /// Prints one line per event: `07:12:03 wave 2 started: 10 hosts (web-011 … web-020)`.
@@ -104,6 +104,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
 /// Drives a run without a screen; the exit code says how it ended (DESIGN §7).
 pub fn drive_headless(config: RunConfig) -> anyhow::Result<ExitCode> {
+    let (ending, _) = drive_headless_run(config)?;
+    Ok(ExitCode::from(ending.code()))
+}
+
+/// Drives a run without a screen; returns how it ended and the run id.
+pub fn drive_headless_run(config: RunConfig) -> anyhow::Result<(Ending, String)> {
+    let state_dir = config.state_dir.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -112,10 +119,11 @@ pub fn drive_headless(config: RunConfig) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         let mut printer = HeadlessPrinter::new(std::io::stdout());
         let runner = Runner::start(config, &mut printer).await?;
-        eprintln!(
-            "ripcord: run {} (journal in the state dir under runs/{})",
-            runner.run_id(),
-            runner.run_id()
+        let id = runner.run_id().to_string();
+        let _ = writeln!(
+            std::io::stderr(),
+            "ripcord: run {id} (journal: {})",
+            crate::journal::journal_path(&crate::paths::run_dir(&state_dir, &id)).display()
         );
         // Headless runs take no keys; the channels stay open so the loop never sees them close.
         let (_intent_tx, intents) = mpsc::channel(16);
@@ -123,6 +131,6 @@ pub fn drive_headless(config: RunConfig) -> anyhow::Result<ExitCode> {
         let ending = runner
             .drive(Inputs { intents, metrics }, &mut printer)
             .await?;
-        Ok(ExitCode::from(ending.code()))
+        Ok((ending, id))
     })
 }

@@ -13,3 +13,4 @@ mod run;
 mod runbook_cli;
 mod sim;
 mod tui;
+mod drill;
