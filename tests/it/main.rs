@@ -1,9 +1,10 @@
 //! Integration tests: the real binary, real processes, real servers on loopback.
 //! One test binary (one link) with a module per area.
 
-mod common;
 mod ansible;
+mod common;
 mod demo;
+mod drill;
 mod exec;
 mod journal;
 mod metrics;
@@ -13,4 +14,4 @@ mod run;
 mod runbook_cli;
 mod sim;
 mod tui;
-mod drill;
+mod notify;

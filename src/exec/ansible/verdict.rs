@@ -26,6 +26,10 @@ struct Event {
     changed: bool,
     hosts: Option<Vec<String>>,
     unknown: Option<Vec<String>>,
+    /// `v2_playbook_on_start`: how many plays the playbook has.
+    plays: Option<usize>,
+    /// `v2_playbook_on_play_start`: which play (0-based) starts.
+    play: Option<usize>,
     stats: Option<BTreeMap<String, Stats>>,
     stdout: Option<String>,
     stderr: Option<String>,
@@ -112,6 +116,9 @@ pub struct Tracker {
     stats: Option<BTreeMap<String, Stats>>,
     refused: Option<String>,
     plays: usize,
+    /// Plays the playbook has, and those that started (a play runs once per `serial` batch).
+    plays_total: Option<usize>,
+    plays_started: HashSet<usize>,
     events: usize,
 }
 
@@ -130,6 +137,8 @@ impl Tracker {
             stats: None,
             refused: None,
             plays: 0,
+            plays_total: None,
+            plays_started: HashSet::new(),
             events: 0,
         }
     }
@@ -152,8 +161,10 @@ impl Tracker {
     fn apply(&mut self, e: Event, at: DateTime<Utc>) {
         let task = e.task.clone().unwrap_or_default();
         match e.event.as_str() {
+            "v2_playbook_on_start" => self.plays_total = e.plays,
             "v2_playbook_on_play_start" => {
                 self.plays += 1;
+                self.plays_started.extend(e.play);
                 self.play_hosts = e.hosts.unwrap_or_default();
                 self.targeted.extend(self.play_hosts.iter().cloned());
                 self.unknown.extend(e.unknown.unwrap_or_default());
@@ -280,6 +291,8 @@ impl Tracker {
                 format!(
                     "not started: {host} is not in the inventory {inventory}, so --limit could not select it"
                 )
+            } else if self.ended_early() {
+                "not started: the playbook ended before reaching this host (Ansible ends a playbook when every host of a play has failed or is unreachable)".to_owned()
             } else if !self.targeted.contains(host) {
                 "not started: no play of the playbook targets this host (check the plays' hosts: patterns against the inventory's groups)".to_owned()
             } else {
@@ -321,6 +334,14 @@ impl Tracker {
             }
         }
         (Outcome::Ok, reason)
+    }
+}
+
+impl Tracker {
+    /// True when some play of the playbook never started although the recap came.
+    fn ended_early(&self) -> bool {
+        self.plays_total
+            .is_some_and(|total| (0..total).any(|i| !self.plays_started.contains(&i)))
     }
 }
 

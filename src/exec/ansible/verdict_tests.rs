@@ -250,3 +250,31 @@ fn a_refused_play_starts_nothing() {
     assert_eq!(o, Outcome::NotStarted);
     assert!(why.contains("outside the wave"), "{why}");
 }
+
+#[test]
+fn a_playbook_that_ends_after_a_failed_play_leaves_later_hosts_not_started() {
+    let mut t = Tracker::new(&hosts(&["ghost", "web-1"]));
+    feed(
+        &mut t,
+        &[
+            ev("v2_playbook_on_start", serde_json::json!({"plays": 2})),
+            ev(
+                "v2_playbook_on_play_start",
+                serde_json::json!({"name": "reach", "hosts": ["ghost"], "unknown": [], "play": 0}),
+            ),
+            ev(
+                "v2_runner_on_unreachable",
+                serde_json::json!({"host": "ghost", "task": "Reach", "msg": "refused"}),
+            ),
+            stats(&[("ghost", 0, 0, 1)]),
+        ],
+    );
+    let v = t.judge(&Ending::Exited(4), None, "inv.ini");
+    assert_eq!(by_host(&v, "ghost").0, Outcome::Unreachable);
+    let (o, why) = by_host(&v, "web-1");
+    assert_eq!(o, Outcome::NotStarted);
+    assert!(
+        why.starts_with("not started: the playbook ended before reaching this host"),
+        "{why}"
+    );
+}
