@@ -215,9 +215,15 @@ impl Runner {
             return Ok(());
         }
         let at = now();
-        let records = self
-            .journal
-            .append_batch(events.into_iter().map(|e| (at, actor.clone(), e)))?;
+        // fsync blocks: let the runtime move other tasks off this worker meanwhile.
+        let batch = events.into_iter().map(|e| (at, actor.clone(), e));
+        let journal = &mut self.journal;
+        let records = match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(|| journal.append_batch(batch))?
+            }
+            _ => journal.append_batch(batch)?,
+        };
         for r in &records {
             engine::apply(&mut self.state, r);
             observer.event(r, &self.state);
