@@ -15,3 +15,4 @@ mod runbook_cli;
 mod sim;
 mod tui;
 mod notify;
+mod blast_radius;
