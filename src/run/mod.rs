@@ -292,6 +292,8 @@ impl Runner {
         if let Some(wave) = waiting_approval(&self.state) {
             if self.approve {
                 self.submit(actor, &Intent::ApproveWave { wave }, observer)?;
+                // Start what the approval allows now, not at the next tick.
+                self.settle(observer)?;
                 return Ok(None);
             }
             eprintln!(
@@ -303,6 +305,8 @@ impl Runner {
         if matches!(self.state.run, RunState::Paused { .. }) {
             if on_halt == HaltPolicy::Rollback && !self.state.offers.is_empty() {
                 self.submit(actor, &Intent::ConfirmRollback, observer)?;
+                // The rollback's first steps start now, not at the next tick.
+                self.settle(observer)?;
                 return Ok(None);
             }
             let why = self.state.halted.clone().or_else(|| match &self.state.run {
