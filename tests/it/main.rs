@@ -2,6 +2,7 @@
 //! One test binary (one link) with a module per area.
 
 mod ansible;
+mod blast_radius;
 mod common;
 mod demo;
 mod drill;
@@ -14,5 +15,3 @@ mod run;
 mod runbook_cli;
 mod sim;
 mod tui;
-mod notify;
-mod blast_radius;
