@@ -481,10 +481,17 @@ fn runs_lists_each_run_with_its_state_and_progress() {
     let plan = Plan::new("low", 3, "[[wave]]\nsize = \"rest\"\nsoak = \"0s\"\n", "");
     let (code, ..) = plan.run(&[], &[]);
     assert_eq!(code, 0);
-    let out = ripcord().args(["runs", "--state-dir"]).arg(plan.state()).output().unwrap();
+    let out = ripcord()
+        .args(["runs", "--state-dir"])
+        .arg(plan.state())
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let id = &plan.run_ids()[0];
-    let line = text.lines().find(|l| l.starts_with(id.as_str())).unwrap_or_else(|| panic!("{text}"));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(id.as_str()))
+        .unwrap_or_else(|| panic!("{text}"));
     assert!(line.contains("COMPLETED"), "{line}");
     assert!(line.contains("3/3 upgraded, 0 failed"), "{line}");
     assert!(line.contains("run test"), "{line}");
