@@ -172,10 +172,11 @@ impl Tracker {
             "v2_playbook_on_no_hosts_remaining" => {
                 // Ansible failed the play's other hosts without a failed event for them.
                 for h in &self.play_hosts {
-                    if let Some(t) = self.hosts.get_mut(h) {
-                        if t.failed.is_none() && t.unreachable.is_none() {
-                            t.forced = true;
-                        }
+                    if let Some(t) = self.hosts.get_mut(h)
+                        && t.failed.is_none()
+                        && t.unreachable.is_none()
+                    {
+                        t.forced = true;
                     }
                 }
             }
@@ -236,20 +237,18 @@ impl Tracker {
     /// Judges every host of the job, in job order. `error` is the last `ERROR!` line
     /// ansible-playbook printed, if any; `inventory` names the inventory for messages.
     pub fn judge(self, ending: &Ending, error: Option<&str>, inventory: &str) -> Vec<Verdict> {
-        let cause = cause(ending, error);
+        let cause = match &self.refused {
+            Some(refused) => format!("ripcord stopped the playbook: {refused}"),
+            None => cause(ending, error),
+        };
         let nothing_ran = self.hosts.values().all(|t| !t.reached);
         let mut out = Vec::with_capacity(self.order.len());
         for host in &self.order {
             let Some(t) = self.hosts.get(host) else {
                 continue;
             };
-            let (outcome, reason) = if let Some(refused) = &self.refused {
-                (
-                    Outcome::NotStarted,
-                    format!(
-                        "not started: ripcord stopped the playbook before its play ran: {refused}"
-                    ),
-                )
+            let (outcome, reason) = if self.refused.is_some() {
+                cut_short(t, ending, &cause)
             } else if let Some(stats) = &self.stats {
                 self.after_recap(host, t, stats.get(host), inventory)
             } else if nothing_ran && self.plays == 0 {
