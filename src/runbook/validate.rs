@@ -80,6 +80,9 @@ pub fn validate(
     let (metrics, watches, alerts) = validate_watch::metrics(raw, ctx);
     let (checklists, notify, contacts) = validate_people::people(raw, ctx);
 
+    if let Some((specs, spots)) = &waves {
+        super::validate_waves::soak_covers_rules(specs, spots, &watches, ctx);
+    }
     let planned = match (&fleet, &waves) {
         (Some(fleet), Some((specs, spots))) => place(fleet, specs, spots, ctx),
         _ => None,

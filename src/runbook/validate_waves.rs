@@ -226,3 +226,39 @@ pub(crate) fn place(
     }
     (ctx.error_count() == before).then_some(planned)
 }
+
+/// Warns about a wave whose soak ends before the slowest breach rule can fire: the next wave
+/// (or the end of the run) would come before a breach is confirmed, and the fault would reach
+/// more hosts than the plan intends.
+pub(crate) fn soak_covers_rules(
+    specs: &[WaveSpec],
+    spots: &[WaveSpot],
+    watches: &[crate::runbook::Watch],
+    ctx: &mut Ctx<'_>,
+) {
+    let Some(slowest) = watches
+        .iter()
+        .filter(|w| w.breach.is_some())
+        .max_by_key(|w| w.for_)
+    else {
+        return;
+    };
+    for (i, (spec, spot)) in specs.iter().zip(spots).enumerate() {
+        if spec.soak.value < slowest.for_ {
+            ctx.warn(
+                spot.header,
+                format!(
+                    "wave {} soaks {} but rule \"{}\" needs {} of breach to fire",
+                    i + 1,
+                    spec.soak.value,
+                    slowest.name,
+                    slowest.for_
+                ),
+                format!(
+                    "soak at least {} (a breach must be able to fire before the next wave starts)",
+                    slowest.for_
+                ),
+            );
+        }
+    }
+}

@@ -469,3 +469,21 @@ fn plan_json_of_the_demo_runbook_is_stable() {
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!("plan_json_demo", stdout);
 }
+
+#[test]
+fn a_soak_shorter_than_the_slowest_rule_is_warned_about() {
+    let path = "tests/fixtures/good/soak-shorter-than-for.toml";
+    let (code, stdout, _) = cli(&["check", path]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "warning: {path}:11:1: wave 1 soaks 10s but rule \"errors\" needs 2m of breach to fire"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("help: soak at least 2m"), "{stdout}");
+    assert!(
+        !stdout.contains("wave 2 soaks"),
+        "wave 2 soaks long enough: {stdout}"
+    );
+}
