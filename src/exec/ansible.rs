@@ -339,6 +339,8 @@ fn ansible_env(plugins: &Path) -> Vec<(String, String)> {
         ("ANSIBLE_NOCOLOR", "True".to_owned()),
         // An inventory Ansible cannot parse is an error, not an empty fleet.
         ("ANSIBLE_INVENTORY_UNPARSED_FAILED", "True".to_owned()),
+        // Lets the callback remove its folder itself when ripcord was killed meanwhile.
+        ("RIPCORD_ANSIBLE_PLUGIN_DIR", plugins.display().to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

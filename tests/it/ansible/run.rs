@@ -203,6 +203,12 @@ fn a_sigkill_mid_playbook_then_resume_upgrades_no_host_twice() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    let leftover = format!("ripcord-ansible-{}-", child.id());
+    let left = std::fs::read_dir(std::env::temp_dir())
+        .expect("temp dir")
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().starts_with(&leftover));
+    assert!(!left, "the orphaned playbook removed its callback folder");
     let (id, before) = journal(&lab);
     assert!(
         events(&before, "host_upgraded").is_empty(),
