@@ -306,12 +306,12 @@ fn fault_boot_leaves_every_seventh_host_down_until_rolled_back() {
 }
 
 #[test]
-fn fault_slow_burn_creeps_errors_up_over_five_minutes() {
+fn fault_slow_burn_creeps_errors_up_over_ninety_seconds() {
     let mut f = fleet(2, Some(Fault::SlowBurn));
     upgrade(&mut f, "web-001", 0);
-    let first = error_ratio(&mut f, "web-001", 25, 85);
-    let middle = error_ratio(&mut f, "web-001", 150, 180);
-    let late = error_ratio(&mut f, "web-001", 320, 920);
+    let first = error_ratio(&mut f, "web-001", 25, 35);
+    let middle = error_ratio(&mut f, "web-001", 55, 65);
+    let late = error_ratio(&mut f, "web-001", 120, 720);
     assert!(first < 0.03, "first minute {first}");
     assert!((0.03..0.07).contains(&middle), "middle {middle}");
     assert!((0.09..0.11).contains(&late), "late {late}");
