@@ -76,7 +76,16 @@ pub fn settings(config_dir: Option<&Path>) -> (Settings, Vec<String>) {
 
 /// Runs the cockpit on `config` until the operator quits (exit 3 while the run goes on) or
 /// the run ends and they leave (exit 0 / 4); a signal stops it like headless mode.
-pub fn run_cockpit(mut config: RunConfig, theme: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn run_cockpit(config: RunConfig, theme: Option<&str>) -> anyhow::Result<ExitCode> {
+    let (ending, _) = run_cockpit_run(config, theme)?;
+    Ok(ExitCode::from(ending.code()))
+}
+
+/// [`run_cockpit`], answering how the run ended and its id (for `drill`, which scores it).
+pub fn run_cockpit_run(
+    mut config: RunConfig,
+    theme: Option<&str>,
+) -> anyhow::Result<(Ending, String)> {
     // A person decides at this screen: nothing is approved or rolled back for them.
     config.on_halt = None;
     config.approve = false;
@@ -166,7 +175,7 @@ pub fn run_cockpit(mut config: RunConfig, theme: Option<&str>) -> anyhow::Result
             "ripcord: run {run_id} stopped; resume it with: ripcord run {runbook_path} --resume {run_id}"
         ),
     }
-    Ok(ExitCode::from(ending.code()))
+    Ok((ending, run_id))
 }
 
 /// The run loop has ended (every wave done, or rolled back): the last screen stays up until

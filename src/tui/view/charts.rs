@@ -6,9 +6,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
-use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::{block, has_focus};
 use crate::engine::{RuleState, State};
@@ -310,45 +309,24 @@ fn chart(
         },
         hi + pad,
     );
-    let base_marker = match marker {
-        ChartMarker::Braille => Marker::Braille,
-        ChartMarker::Dot => Marker::Dot,
-    };
-    // Without colour the series cannot be told apart on the plot; the legend then numbers
-    // them with their values, and every series keeps the same readable marker.
-    let datasets: Vec<Dataset> = data
+    let series: Vec<(ratatui::style::Style, &[(f64, f64)])> = data
         .iter()
         .enumerate()
-        .map(|(i, (_, pts))| {
-            Dataset::default()
-                .data(pts)
-                .graph_type(GraphType::Line)
-                .marker(base_marker)
-                .style(t.series(i))
-        })
+        .map(|(i, (_, pts))| (t.series(i), pts.as_slice()))
         .collect();
-    let range_s = range_ms as f64 / 1000.0;
-    let chart = Chart::new(datasets)
-        .x_axis(Axis::default().bounds([-range_s, 0.0]))
-        .y_axis(Axis::default().bounds([lo, hi]));
-    frame.render_widget(chart, plot);
     // Threshold lines go where the data is not: dashed for warn, solid for breach.
-    for (lvl, sym, meaning) in [(warn, '┄', Meaning::Warn), (breach, '─', Meaning::Breach)] {
-        let Some(v) = lvl else { continue };
-        if plot.height == 0 || v < lo || v > hi {
-            continue;
-        }
-        let frac = (hi - v) / (hi - lo);
-        let row = plot.y + ((frac * f64::from(plot.height)).floor() as u16).min(plot.height - 1);
-        let style = t.style(meaning);
-        let buf = frame.buffer_mut();
-        for x in plot.x..plot.right() {
-            let cell = &mut buf[(x, row)];
-            if cell.symbol() == " " {
-                cell.set_char(sym).set_style(style);
-            }
-        }
-    }
+    let levels: Vec<(f64, char, ratatui::style::Style)> =
+        [(warn, '┄', Meaning::Warn), (breach, '─', Meaning::Breach)]
+            .into_iter()
+            .filter_map(|(v, sym, m)| v.map(|v| (v, sym, t.style(m))))
+            .collect();
+    let scale = super::plot::Scale {
+        x0: -(range_ms as f64) / 1000.0,
+        x1: 0.0,
+        lo,
+        hi,
+    };
+    super::plot::plot(frame.buffer_mut(), plot, scale, marker, &series, &levels);
     if legend_rows == 1 {
         let mut spans = Vec::new();
         for (i, (name, pts)) in data.iter().enumerate() {

@@ -14,23 +14,28 @@ use crate::tui::format::{countdown, fit};
 use crate::tui::theme::Meaning;
 
 /// Counts of a wave's hosts: (settled, upgraded, failed, rolled back, total).
-fn counts(state: &State, wave: usize) -> (usize, usize, usize, usize, usize) {
-    let (mut settled, mut up, mut failed, mut rb, mut total) = (0, 0, 0, 0, 0);
-    for h in state.wave_hosts(wave) {
-        total += 1;
+/// Counts per wave (index 0 = wave 1): (settled, upgraded, failed, rolled back, total), in
+/// one pass over the hosts however many waves there are.
+fn counts(state: &State) -> Vec<(usize, usize, usize, usize, usize)> {
+    let mut out = vec![(0, 0, 0, 0, 0); state.waves.len()];
+    for h in &state.hosts {
+        let Some(c) = out.get_mut(h.wave.wrapping_sub(1)) else {
+            continue;
+        };
+        c.4 += 1;
         if h.state.is_settled() {
-            settled += 1;
+            c.0 += 1;
         }
         match h.state {
-            HostState::Upgraded => up += 1,
+            HostState::Upgraded => c.1 += 1,
             HostState::Failed { .. }
             | HostState::StepFailed { .. }
-            | HostState::RollbackFailed { .. } => failed += 1,
-            HostState::RolledBack => rb += 1,
+            | HostState::RollbackFailed { .. } => c.2 += 1,
+            HostState::RolledBack => c.3 += 1,
             _ => {}
         }
     }
-    (settled, up, failed, rb, total)
+    out
 }
 
 /// The failure budget line of a wave in progress.
@@ -85,11 +90,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState) {
     let bar_w = if width >= 60 { 20 } else { 8 };
     let mut lines = Vec::new();
     let active = state.active_wave();
+    let tally = counts(state);
     for (i, w) in state.waves.iter().enumerate() {
         let n = i + 1;
         let plan_wave = state.plan.as_ref().and_then(|p| p.waves.get(i));
         let name = plan_wave.map_or_else(|| format!("wave {n}"), |p| p.name.clone());
-        let (settled, up, failed, rb, total) = counts(state, n);
+        let (settled, up, failed, rb, total) = tally[i];
         let narrow = width < 50;
         let (sym, meaning, words) = match w.state {
             WaveState::Completed if narrow => ("✔", Meaning::Ok, "done".to_string()),
