@@ -48,7 +48,7 @@ pub async fn deliver(msg: Message, transport: Arc<Transport>, shared: Arc<Shared
                     .unwrap_or_else(|| shared.retry.backoff(&msg.id, attempt));
                 let mut error = shared.redactor.redact(&e.error).into_owned();
                 if !last {
-                    error.push_str(&format!("; next attempt in {}s", wait.as_secs_f32()));
+                    error.push_str(&format!("; next attempt in {:.1}s", wait.as_secs_f32()));
                 }
                 let failed = EventKind::NotificationFailed {
                     id: msg.id.clone(),
