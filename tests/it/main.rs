@@ -9,6 +9,7 @@ mod drill;
 mod exec;
 mod journal;
 mod metrics;
+mod notify;
 mod prom;
 mod report;
 mod run;
