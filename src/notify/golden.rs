@@ -245,6 +245,10 @@ fn render_all(audience: Audience) -> String {
         let severity = severity_of(&record.event, &state);
         let ctx = context(&record, &state, audience, severity);
         let kind = record.event.type_name();
+        assert!(
+            crate::runbook::validate_people::NOTIFY_EVENTS.contains(&kind),
+            "{kind} cannot be subscribed to"
+        );
         let text = templates.render(None, audience, kind, &ctx).unwrap();
         let text = match audience {
             Audience::Internal => text,

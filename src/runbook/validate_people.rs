@@ -36,6 +36,19 @@ pub const NOTIFY_EVENTS: &[&str] = &[
     "handover",
     "run_completed",
     "run_halted",
+    // The remaining engine event types (any may be subscribed to; notification_* never are).
+    "run_resumed",
+    "host_step_started",
+    "host_step_finished",
+    "host_upgraded",
+    "host_skipped",
+    "host_retried",
+    "baseline_recorded",
+    "intent_refused",
+    "checklist_checked",
+    "status_update_due",
+    "status_update_sent",
+    "sla_missed",
 ];
 
 /// Checklists, channels and contacts.
