@@ -59,10 +59,25 @@ fn demo_headless_upgrades_every_host_and_exits_0() {
     let j = journal(dir.path());
     assert_eq!(of_type(&j, "host_upgraded").len(), 10);
     assert_eq!(of_type(&j, "wave_started").len(), 3);
-    assert_eq!(
-        of_type(&j, "baseline_recorded").len(),
-        2,
-        "latency baselines before wave 1"
+    // Every rule judged against a baseline has one, recorded before wave 1 starts.
+    let plan_rules = j[0]["event"]["plan"]["rules"].as_array().unwrap();
+    let with_baseline = plan_rules
+        .iter()
+        .filter(|r| r["breach"]["baseline"] == true || r["warn"]["baseline"] == true)
+        .count();
+    assert!(with_baseline >= 2);
+    assert_eq!(of_type(&j, "baseline_recorded").len(), with_baseline);
+    let first_wave = j
+        .iter()
+        .position(|r| r["event"]["type"] == "wave_started")
+        .unwrap();
+    let last_baseline = j
+        .iter()
+        .rposition(|r| r["event"]["type"] == "baseline_recorded")
+        .unwrap();
+    assert!(
+        last_baseline < first_wave,
+        "baselines are measured before wave 1"
     );
     assert!(
         of_type(&j, "fault_declared").is_empty(),
