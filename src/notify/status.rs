@@ -85,10 +85,10 @@ pub fn status(state: &State, now: Timestamp, audience: Audience) -> Status {
         .plan
         .as_ref()
         .map_or(15 * 60_000, |p| p.targets.status_update_every_ms);
-    let next = state.status_due_at.filter(|due| *due > now).map_or_else(
-        || now.plus_millis(i64::try_from(every).unwrap_or(i64::MAX)),
-        |d| d,
-    );
+    let next = state
+        .status_due_at
+        .filter(|due| *due > now)
+        .unwrap_or_else(|| now.plus_millis(i64::try_from(every).unwrap_or(i64::MAX)));
     let since = state.status_last_sent.or(state.started_at).unwrap_or(now);
     Status {
         stands: stands(state, &hosts, external),
