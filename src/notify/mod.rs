@@ -60,6 +60,8 @@ pub struct Notifier {
     answered_due: Option<Timestamp>,
     /// Each channel's own text of the automatic update just composed, by channel name.
     auto_texts: HashMap<String, String>,
+    /// Delivery tasks; dropping the notifier stops them (the outbox keeps what is unsent).
+    tasks: tokio::task::JoinSet<()>,
 }
 
 impl Notifier {
@@ -108,6 +110,7 @@ impl Notifier {
             in_flight: HashSet::new(),
             answered_due: None,
             auto_texts: HashMap::new(),
+            tasks: tokio::task::JoinSet::new(),
         }
     }
 
@@ -353,12 +356,16 @@ impl Notifier {
             return;
         };
         self.in_flight.insert(msg.id.clone());
-        handle.spawn(deliver::deliver(
-            msg,
-            self.channels[i].transport.clone(),
-            self.shared.clone(),
-            done,
-        ));
+        while self.tasks.try_join_next().is_some() {}
+        self.tasks.spawn_on(
+            deliver::deliver(
+                msg,
+                self.channels[i].transport.clone(),
+                self.shared.clone(),
+                done,
+            ),
+            &handle,
+        );
     }
 }
 

@@ -5,6 +5,7 @@
 mod channels;
 mod e2e;
 mod failures;
+mod restart;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -12,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ripcord::engine::{EventKind, PlanSnapshot, State, apply};
-use ripcord::journal::{Actor, Record, Timestamp};
+use ripcord::journal::{Actor, Journal, Record, Timestamp};
 use ripcord::notify::{Notifier, RetryPolicy};
 use ripcord::redact::Redactor;
 use ripcord::sim::http::{HttpServer, Request, Response};
@@ -78,6 +79,10 @@ pub struct Rig {
     pub notifier: Notifier,
     pub log: Vec<Record<EventKind>>,
     results: mpsc::Receiver<EventKind>,
+    journal: Journal<EventKind>,
+    runbook: ripcord::runbook::Runbook,
+    headless: bool,
+    retry: RetryPolicy,
 }
 
 impl Rig {
@@ -102,15 +107,18 @@ impl Rig {
             Err(d) => panic!("{d:?}"),
         };
         let plan = PlanSnapshot::from_runbook(&loaded.runbook, &loaded.waves);
-        let (tx, results) = mpsc::channel(256);
-        let notifier = Notifier::new(&loaded.runbook, Arc::new(Redactor::default()), tx, headless)
-            .with_retry(retry);
+        let journal = Journal::create(&dir.path().join("run")).unwrap();
+        let (notifier, results) = notifier(&loaded.runbook, headless, retry, journal.path());
         let mut rig = Rig {
             dir,
             state: State::default(),
             notifier,
             log: Vec::new(),
             results,
+            journal,
+            runbook: loaded.runbook,
+            headless,
+            retry,
         };
         rig.record(
             Actor::new(ripcord::runbook::Role::Commander, "ana"),
@@ -125,28 +133,52 @@ impl Rig {
         rig
     }
 
-    /// Journals `events` as one batch, then whatever the notifier asks for.
+    /// Journals (for real, fsync and all) and applies `events` as one batch, then shows them to
+    /// the notifier and journals whatever it asks for — as the run loop does.
     pub fn record(&mut self, actor: Actor, events: Vec<EventKind>) {
-        let at = Timestamp::from(std::time::SystemTime::now());
-        let first = self.log.len() as u64;
-        let records: Vec<Record<EventKind>> = events
-            .into_iter()
-            .enumerate()
-            .map(|(i, event)| Record {
-                seq: first + i as u64 + 1,
-                at,
-                actor: actor.clone(),
-                event,
-            })
-            .collect();
-        self.log.extend(records.iter().cloned());
-        for r in &records {
-            apply(&mut self.state, r);
-        }
+        let records = self.journal_only(actor, events);
         let more = self.notifier.on_records(&records, &self.state);
         if !more.is_empty() {
             self.record(Actor::ripcord(), more);
         }
+    }
+
+    /// Journals and applies `events` without telling the notifier: a crash right after.
+    pub fn journal_only(&mut self, actor: Actor, events: Vec<EventKind>) -> Vec<Record<EventKind>> {
+        let at = Timestamp::from(std::time::SystemTime::now());
+        let records = self
+            .journal
+            .append_batch(events.into_iter().map(|e| (at, actor.clone(), e)))
+            .unwrap();
+        for r in &records {
+            apply(&mut self.state, r);
+        }
+        self.log.extend(records.iter().cloned());
+        records
+    }
+
+    /// A new process: a fresh notifier (the old one and its deliveries are gone) resuming from
+    /// the state and the journal.
+    pub fn restart(&mut self) {
+        let (mut notifier, results) = notifier(
+            &self.runbook,
+            self.headless,
+            self.retry,
+            self.journal.path(),
+        );
+        notifier.resume(&self.state);
+        self.notifier = notifier;
+        self.results = results;
+    }
+
+    /// Waits for the next delivery result and journals it.
+    pub async fn next_result(&mut self, limit: Duration) -> EventKind {
+        let event = tokio::time::timeout(limit, self.results.recv())
+            .await
+            .expect("no delivery result in time")
+            .expect("results channel closed");
+        self.record(Actor::ripcord(), vec![event.clone()]);
+        event
     }
 
     /// Journals delivery results until nothing is in flight, or `limit` passes.
@@ -176,6 +208,19 @@ impl Rig {
     pub fn outbox(&self) -> &BTreeMap<String, ripcord::engine::state::OutboxItem> {
         &self.state.outbox
     }
+}
+
+fn notifier(
+    runbook: &ripcord::runbook::Runbook,
+    headless: bool,
+    retry: RetryPolicy,
+    journal: &std::path::Path,
+) -> (Notifier, mpsc::Receiver<EventKind>) {
+    let (tx, results) = mpsc::channel(256);
+    let n = Notifier::new(runbook, Arc::new(Redactor::default()), tx, headless)
+        .with_retry(retry)
+        .with_journal(journal);
+    (n, results)
 }
 
 /// Requests a receiver got, with when.
