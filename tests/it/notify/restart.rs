@@ -66,6 +66,12 @@ async fn after_a_restart_an_unconfirmed_notification_goes_out_again_with_its_key
         keys[0], keys[1],
         "the same idempotency key after the restart"
     );
+    let bodies = super::bodies(&seen);
+    assert_eq!(
+        bodies[0]["event"], bodies[1]["event"],
+        "the same event, read back from the journal"
+    );
+    assert_eq!(bodies[0]["text"], bodies[1]["text"]);
     let sent = rig.of_type("notification_sent");
     assert!(
         matches!(sent[..], [EventKind::NotificationSent { attempt: 2, .. }]),
