@@ -33,6 +33,20 @@ pub fn decide(state: &State, now: Timestamp) -> Vec<EventKind> {
         {
             return react_to_host_failure(state, &h.name, *step, *outcome, reason);
         }
+        // An upgrade cut short by a crash can only be judged by a verify step; without one the
+        // host's state is unknown, and it counts as failed rather than being upgraded again.
+        if let HostState::Interrupted {
+            step: step @ (StepName::Upgrade | StepName::Verify),
+        } = h.state
+            && !h.rollback_pending
+            && !super::steps::has(plan, StepName::Verify)
+        {
+            let why = format!(
+                "interrupted during {}; the runbook has no verify step to check the host",
+                step.as_str()
+            );
+            return react_to_host_failure(state, &h.name, step, crate::exec::Outcome::Killed, &why);
+        }
     }
     for (key, rule) in &state.rules {
         let acts = rule.state == RuleState::Breach

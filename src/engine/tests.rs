@@ -679,3 +679,34 @@ mod replay_props {
         }
     }
 }
+
+#[test]
+fn an_interrupted_upgrade_without_a_verify_step_counts_as_failed_not_upgraded_again() {
+    let mut p = plan(Risk::Low, &[W(2, 1, 2, 0)], false);
+    p.steps.retain(|s| s.name != StepName::Verify);
+    let mut run = Run::start(p);
+    rules_ok(&mut run);
+    run.settle();
+    run.finish("h-001", true);
+    run.finish("h-002", true);
+    run.settle();
+    run.record(
+        Actor::ripcord(),
+        EventKind::HostInterrupted {
+            host: "h-001".into(),
+            step: StepName::Upgrade,
+        },
+    );
+    let decided = run.settle();
+    assert!(
+        decided
+            .iter()
+            .any(|e| matches!(e, EventKind::HostFailed { host, .. } if host == "h-001")),
+        "{decided:?}"
+    );
+    assert!(
+        !run.running()
+            .iter()
+            .any(|(h, s)| h == "h-001" && *s == StepName::Upgrade)
+    );
+}

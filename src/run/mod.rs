@@ -321,6 +321,23 @@ impl Runner {
             );
             return Ok(Some(Ending::Halted));
         }
+        // Running, nothing in flight, no soak or metric hold to wait for, and decide had
+        // nothing to do: no timer or producer will change that, only a person can.
+        let soaking = self
+            .state
+            .waves
+            .iter()
+            .any(|w| matches!(w.state, crate::engine::WaveState::Soaking { .. }));
+        if self.state.run == RunState::Running && !soaking && engine::holding(&self.state).is_none()
+        {
+            eprintln!(
+                "ripcord: run {} cannot go further on its own ({}); decide in the cockpit, then resume with --resume {}",
+                self.state.run_id,
+                stuck_summary(&self.state),
+                self.state.run_id
+            );
+            return Ok(Some(Ending::Halted));
+        }
         Ok(None)
     }
 
@@ -447,6 +464,22 @@ async fn next_wake(wake: &mut Option<mpsc::Receiver<()>>) -> Option<()> {
     match wake {
         Some(w) => w.recv().await,
         None => std::future::pending().await,
+    }
+}
+
+/// Hosts that are neither settled nor pending, for the "cannot go further" message.
+fn stuck_summary(state: &State) -> String {
+    let open: Vec<String> = state
+        .hosts
+        .iter()
+        .filter(|h| !h.state.is_settled() && h.state != crate::engine::HostState::Pending)
+        .take(5)
+        .map(|h| format!("{} {}", h.name, h.state.word()))
+        .collect();
+    if open.is_empty() {
+        "no host is in progress".into()
+    } else {
+        open.join(", ")
     }
 }
 
