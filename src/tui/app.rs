@@ -175,6 +175,8 @@ pub struct UiState {
     pub size: (u16, u16),
     /// The operator asked to leave.
     pub quit: bool,
+    /// How status updates are pre-filled (the notify templates), when the shell has them.
+    pub status_text: Option<super::dialog::StatusText>,
 }
 
 impl UiState {
@@ -200,6 +202,7 @@ impl UiState {
             now,
             size: (80, 24),
             quit: false,
+            status_text: None,
         }
     }
 

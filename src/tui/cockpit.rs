@@ -128,14 +128,13 @@ impl Cockpit {
             return;
         }
         let (ui, panels) = (&self.ui, &self.panels);
-        if let Some(screen) = self.screen.as_mut() {
-            if let Err(e) = screen
+        if let Some(screen) = self.screen.as_mut()
+            && let Err(e) = screen
                 .terminal
                 .draw(|f| super::view::draw(f, state, ui, panels))
-            {
-                tracing::error!("cannot draw the cockpit: {e}");
-                self.broken = true;
-            }
+        {
+            tracing::error!("cannot draw the cockpit: {e}");
+            self.broken = true;
         }
         self.pacer.drawn(now);
         self.dirty = false;
@@ -173,12 +172,12 @@ impl Cockpit {
 
 impl Observer for Cockpit {
     fn event(&mut self, record: &Record<EventKind>, state: &State) {
-        if record.actor == self.actor {
-            if let EventKind::IntentRefused { intent, reason } = &record.event {
-                self.ui.now = crate::run::now();
-                self.ui
-                    .flash(FlashKind::Refused, format!("{intent}: {reason}"));
-            }
+        if record.actor == self.actor
+            && let EventKind::IntentRefused { intent, reason } = &record.event
+        {
+            self.ui.now = crate::run::now();
+            self.ui
+                .flash(FlashKind::Refused, format!("{intent}: {reason}"));
         }
         if state.run.is_over() {
             self.last_state = Some(state.clone());

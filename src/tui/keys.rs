@@ -205,7 +205,10 @@ fn on_action(ui: &mut UiState, state: &State, action: Action, key: &Key) -> Vec<
         },
         Action::DeclareFault => open(ui, Dialog::Fault(FaultForm::new(ui.who.role))),
         Action::RecordImpact => open(ui, Dialog::Impact(ImpactForm::default())),
-        Action::Compose => open(ui, Dialog::Compose(Composer::new(state, ui.now))),
+        Action::Compose => open(
+            ui,
+            Dialog::Compose(Composer::new(state, ui.now, ui.status_text.clone())),
+        ),
         Action::CheckItem => {
             let item = ui.sel.item;
             let n = state.checklists.get(&ui.sel.tab).map_or(0, Vec::len);

@@ -115,6 +115,18 @@ pub fn run_cockpit_run(
         marker: set.marker,
         keymap,
     };
+    // Status updates are pre-filled with the notify module's shipped templates; this
+    // notifier only composes (the run loop's own one delivers).
+    let status_text = {
+        let redactor = std::sync::Arc::new(crate::redact::Redactor::from_env(
+            crate::run::secret_envs(&config.runbook),
+        ));
+        let (unused, _) = mpsc::channel(1);
+        let notifier = crate::notify::Notifier::new(&config.runbook, redactor, unused, false);
+        dialog::StatusText(std::sync::Arc::new(move |state, audience, now| {
+            notifier.compose_status_update(state, audience, now)
+        }))
+    };
     let panels = Panels::from_runbook(&config.runbook, Span::from_mins(24 * 60));
     let actor = config.actor.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -126,7 +138,8 @@ pub fn run_cockpit_run(
     let (ending, run_id) = runtime.block_on(async move {
         let (key_tx, key_rx) = mpsc::channel(input::INPUT_QUEUE);
         let (wake_tx, wake_rx) = mpsc::channel(1);
-        let ui = UiState::new(who, look, crate::run::now());
+        let mut ui = UiState::new(who, look, crate::run::now());
+        ui.status_text = Some(status_text);
         let mut cockpit = cockpit::Cockpit::new(ui, panels, actor, key_rx, wake_tx.clone());
         // The journal opens before the screen is taken, so its warnings stay readable.
         let runner = Runner::open(config, &mut cockpit)?;

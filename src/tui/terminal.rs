@@ -41,10 +41,10 @@ impl TerminalGuard {
                 // The screen is going away with this thread: give the terminal back first so
                 // the message is readable.
                 restore();
-                if let Ok(guard) = prev.lock() {
-                    if let Some(h) = guard.as_ref() {
-                        h(info);
-                    }
+                if let Ok(guard) = prev.lock()
+                    && let Some(h) = guard.as_ref()
+                {
+                    h(info);
                 }
             } else {
                 // A background task panicked; the cockpit goes on. Printing would scribble
@@ -76,11 +76,11 @@ impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
         // Put the process's own panic hook back for whatever runs after the cockpit.
-        if let Ok(mut slot) = self.previous_hook.lock() {
-            if let Some(h) = slot.take() {
-                let _ = std::panic::take_hook();
-                std::panic::set_hook(h);
-            }
+        if let Ok(mut slot) = self.previous_hook.lock()
+            && let Some(h) = slot.take()
+        {
+            let _ = std::panic::take_hook();
+            std::panic::set_hook(h);
         }
     }
 }

@@ -2,7 +2,11 @@
 //! and values; external ones never name hosts and promise no resolution time), editable, and
 //! sent with `send_status_update` to the plan's channels.
 //!
-//! The pre-fill is local until the notify module's templates are in place.
+//! The cockpit pre-fills with the notify module's shipped templates ([`StatusText`], set by
+//! the shell); without them (tests, a plan without its runbook) a local pre-fill built from
+//! the state stands in.
+
+use std::sync::Arc;
 
 use crossterm::event::KeyCode;
 
@@ -13,6 +17,26 @@ use crate::runbook::Audience;
 use crate::tui::editor::TextArea;
 use crate::tui::format::clock_hm;
 use crate::tui::keymap::{Action, Key};
+
+/// Writes a status update for an audience at a time: the notify module's templates, with its
+/// redaction and, for external readers, its scrubbing of host names.
+#[derive(Clone)]
+pub struct StatusText(pub Arc<ComposeFn>);
+
+/// The function behind [`StatusText`]: the state, the audience, the time → the text.
+pub type ComposeFn = dyn Fn(&State, Audience, Timestamp) -> String + Send + Sync;
+
+impl std::fmt::Debug for StatusText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatusText(..)")
+    }
+}
+
+impl PartialEq for StatusText {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 /// The composer.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,19 +53,32 @@ pub struct Composer {
     pub note: Option<String>,
     /// When it was opened (the time the pre-fill speaks of).
     pub at: Timestamp,
+    /// The templates, when the shell has them.
+    pub templates: Option<StatusText>,
 }
 
 impl Composer {
     /// A composer pre-filled for internal readers at `now`.
-    pub fn new(state: &State, now: Timestamp) -> Self {
-        Self {
+    pub fn new(state: &State, now: Timestamp, templates: Option<StatusText>) -> Self {
+        let mut c = Self {
             audience: Audience::Internal,
-            text: TextArea::multi(&prefill(state, Audience::Internal, now)),
+            text: TextArea::multi(""),
             edited: false,
             focus: 1,
             note: None,
             at: now,
-        }
+            templates,
+        };
+        c.fill(state);
+        c
+    }
+
+    fn fill(&mut self, state: &State) {
+        let text = match &self.templates {
+            Some(t) => (t.0)(state, self.audience, self.at),
+            None => prefill(state, self.audience, self.at),
+        };
+        self.text = TextArea::multi(&text);
     }
 
     /// Handles a key.
@@ -64,15 +101,13 @@ impl Composer {
                     Audience::External => Audience::Internal,
                 };
                 if !self.edited {
-                    self.text = TextArea::multi(&prefill(state, self.audience, self.at));
+                    self.fill(state);
                 }
             }
             (0, Some(Action::Submit)) => self.focus = 1,
-            (1, _) => {
-                if self.text.edit(key) {
-                    self.edited = true;
-                    self.note = None;
-                }
+            (1, _) if self.text.edit(key) => {
+                self.edited = true;
+                self.note = None;
             }
             (2, Some(Action::Submit)) => return Reply::Close,
             (3, Some(Action::Submit)) => {

@@ -12,7 +12,7 @@ use super::editor::TextArea;
 use super::keymap::{Action, Key};
 use crate::engine::{Intent, State};
 
-pub use compose::Composer;
+pub use compose::{Composer, StatusText};
 pub use confirm::{Button, Confirm, Then};
 pub use forms::{FaultForm, ImpactForm};
 

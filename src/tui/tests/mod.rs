@@ -1,5 +1,6 @@
 //! Cockpit tests: view snapshots on a fixed clock, and keys to intents and dialogs.
 
+mod dialogs;
 mod keys;
 mod snapshots;
 

@@ -72,7 +72,7 @@ fn status_composer_is_prefilled() {
     let run = fixture::soaking(100);
     let mut ui = ui(&run, Role::Communicator, Theme::default_theme());
     ui.overlay = Some(Overlay::Dialog(Box::new(Dialog::Compose(Composer::new(
-        &run.state, run.now,
+        &run.state, run.now, None,
     )))));
     let (text, _) = render(&run, &ui, &panels(&run, false), 120, 40);
     assert!(text.contains("ops-chat, status-page"), "{text}");

@@ -7,14 +7,14 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::charts::{rule_state, state_look};
+use super::panel_data::{rule_state, specs, state_look};
 use super::{block, centered};
 use crate::engine::State;
 use crate::tui::app::UiState;
 use crate::tui::format::{clock, countdown, value};
 use crate::tui::panels::Panels;
 
-fn frame_for<'a>(frame: &mut Frame, area: Rect, ui: &UiState, title: String) -> Rect {
+fn frame_for(frame: &mut Frame, area: Rect, ui: &UiState, title: String) -> Rect {
     let t = &ui.look.theme;
     let rect = centered(
         area,
@@ -139,22 +139,7 @@ pub fn panel(
     scroll: u16,
 ) {
     let t = &ui.look.theme;
-    let specs = if panels.specs.is_empty() {
-        state
-            .plan
-            .as_ref()
-            .map(|p| {
-                Panels::from_plan(
-                    p,
-                    crate::runbook::Span::from_mins(1),
-                    crate::runbook::Span::from_mins(1),
-                )
-                .specs
-            })
-            .unwrap_or_default()
-    } else {
-        panels.specs.clone()
-    };
+    let specs = specs(state, panels);
     let Some(spec) = specs.get(index.min(specs.len().saturating_sub(1))) else {
         return;
     };

@@ -81,16 +81,16 @@ fn status_line(state: &State, ui: &UiState, width: usize) -> Line<'static> {
             vec![Span::styled(elapsed(end.millis_since(start)), t.text())],
         ));
     }
-    if let Some(n) = state.active_wave() {
-        if let WaveState::Soaking { until } = state.waves[n - 1].state {
-            parts.push((
-                7,
-                vec![Span::styled(
-                    format!("soak {}", countdown(until.millis_since(now))),
-                    t.text(),
-                )],
-            ));
-        }
+    if let Some(n) = state.active_wave()
+        && let WaveState::Soaking { until } = state.waves[n - 1].state
+    {
+        parts.push((
+            7,
+            vec![Span::styled(
+                format!("soak {}", countdown(until.millis_since(now))),
+                t.text(),
+            )],
+        ));
     }
     if let (Some(due), false) = (state.status_due_at, state.run.is_over()) {
         let left = due.millis_since(now);
@@ -180,34 +180,34 @@ pub fn banners(state: &State, ui: &UiState) -> Vec<(Meaning, String)> {
     if let Some(fault_at) = state.first_fault_at() {
         out.push((Meaning::Breach, sla_line(state, fault_at, now)));
     }
-    if state.faults.iter().any(|f| f.level == Severity::Severe) {
-        if let Some(plan) = &state.plan {
-            let c = &plan.contacts;
-            out.push((
-                Meaning::Warn,
-                format!(
-                    "SEVERE: traffic switch: {} · vendor support: {}",
-                    c.traffic_switch.as_deref().unwrap_or("not in the plan"),
-                    c.vendor_support.as_deref().unwrap_or("not in the plan")
-                ),
-            ));
-        }
+    if state.faults.iter().any(|f| f.level == Severity::Severe)
+        && let Some(plan) = &state.plan
+    {
+        let c = &plan.contacts;
+        out.push((
+            Meaning::Warn,
+            format!(
+                "SEVERE: traffic switch: {} · vendor support: {}",
+                c.traffic_switch.as_deref().unwrap_or("not in the plan"),
+                c.vendor_support.as_deref().unwrap_or("not in the plan")
+            ),
+        ));
     }
-    if let RunState::RollingBack { scope } = &state.run {
-        if let Some((_, hosts)) = &state.rollback {
-            let done = hosts
-                .iter()
-                .filter(|h| state.host(h).is_some_and(|h| !h.rollback_pending))
-                .count();
-            out.push((
-                Meaning::Breach,
-                format!(
-                    "rolling back {}: {done}/{} hosts done",
-                    scope.describe(),
-                    hosts.len()
-                ),
-            ));
-        }
+    if let RunState::RollingBack { scope } = &state.run
+        && let Some((_, hosts)) = &state.rollback
+    {
+        let done = hosts
+            .iter()
+            .filter(|h| state.host(h).is_some_and(|h| !h.rollback_pending))
+            .count();
+        out.push((
+            Meaning::Breach,
+            format!(
+                "rolling back {}: {done}/{} hosts done",
+                scope.describe(),
+                hosts.len()
+            ),
+        ));
     }
     if let Some(n) = crate::run::waiting_approval(state) {
         out.push((
@@ -218,16 +218,14 @@ pub fn banners(state: &State, ui: &UiState) -> Vec<(Meaning, String)> {
             ),
         ));
     }
-    if let Some(blind) = crate::engine::holding(state) {
-        if !blind.is_empty() {
-            out.push((
-                Meaning::Blind,
-                format!(
-                    "holding: no new host starts while blind: {}",
-                    blind.join(", ")
-                ),
-            ));
-        }
+    if let Some(blind) = crate::engine::holding(state).filter(|b| !b.is_empty()) {
+        out.push((
+            Meaning::Blind,
+            format!(
+                "holding: no new host starts while blind: {}",
+                blind.join(", ")
+            ),
+        ));
     }
     for n in state
         .outbox

@@ -11,6 +11,7 @@ mod header;
 mod help;
 mod hosts;
 pub mod layout;
+mod panel_data;
 mod plot;
 mod timeline;
 mod waves;

@@ -122,11 +122,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState) {
                 _ => ("·", Meaning::Muted, "starts after soak".into()),
             },
         };
-        let filled = if total == 0 {
-            0
-        } else {
-            settled * bar_w / total
-        };
+        let filled = (settled * bar_w).checked_div(total).unwrap_or(0);
         let bar_style = if failed > 0 { t.warn() } else { t.ok() };
         let mut spans = vec![
             Span::styled(format!("{sym} "), t.style(meaning)),
@@ -145,13 +141,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState) {
         }
         lines.push(line);
     }
-    if let Some(n) = active.or_else(|| state.next_wave()) {
-        if let Some((meaning, text)) = budget(state, n) {
-            lines.push(Line::from(Span::styled(
-                fit(&text, width),
-                t.style(meaning),
-            )));
-        }
+    if let Some((meaning, text)) = active
+        .or_else(|| state.next_wave())
+        .and_then(|n| budget(state, n))
+    {
+        lines.push(Line::from(Span::styled(
+            fit(&text, width),
+            t.style(meaning),
+        )));
     }
     // Keep the selected wave (or the one in progress) in view in a short block.
     let keep = if focused {

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+mod key;
+
+pub use key::Key;
 
 /// What a key does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -166,124 +168,6 @@ const fn e(
         hint,
         help,
         group,
-    }
-}
-
-/// A key as the table writes it: a code and Ctrl / Alt (Shift is in the character).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Key {
-    /// The key.
-    pub code: KeyCode,
-    /// Ctrl held.
-    pub ctrl: bool,
-    /// Alt held.
-    pub alt: bool,
-}
-
-impl Key {
-    /// A key from a terminal event (Shift folded into the character or BackTab).
-    pub fn from_event(ev: KeyEvent) -> Key {
-        let code = match ev.code {
-            // Some terminals report Shift+r as 'r' with SHIFT rather than 'R'.
-            KeyCode::Char(c) if ev.modifiers.contains(KeyModifiers::SHIFT) => {
-                KeyCode::Char(c.to_ascii_uppercase())
-            }
-            other => other,
-        };
-        Key {
-            code,
-            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
-            alt: ev.modifiers.contains(KeyModifiers::ALT),
-        }
-    }
-
-    /// A plain key.
-    pub fn plain(code: KeyCode) -> Key {
-        Key {
-            code,
-            ctrl: false,
-            alt: false,
-        }
-    }
-
-    /// Parses `p`, `R`, `space`, `enter`, `esc`, `tab`, `backtab`, `up`, `f1`, `ctrl-c`, `alt-x`.
-    pub fn parse(text: &str) -> Result<Key, String> {
-        let mut ctrl = false;
-        let mut alt = false;
-        let mut rest = text;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            if lower.starts_with("ctrl-") && rest.len() > 5 {
-                ctrl = true;
-                rest = &rest[5..];
-            } else if lower.starts_with("alt-") && rest.len() > 4 {
-                alt = true;
-                rest = &rest[4..];
-            } else {
-                break;
-            }
-        }
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) => KeyCode::Char(c),
-            _ => match rest.to_ascii_lowercase().as_str() {
-                "space" => KeyCode::Char(' '),
-                "enter" | "return" => KeyCode::Enter,
-                "esc" | "escape" => KeyCode::Esc,
-                "tab" => KeyCode::Tab,
-                "backtab" | "shift-tab" => KeyCode::BackTab,
-                "up" => KeyCode::Up,
-                "down" => KeyCode::Down,
-                "left" => KeyCode::Left,
-                "right" => KeyCode::Right,
-                "home" => KeyCode::Home,
-                "end" => KeyCode::End,
-                "pageup" | "pgup" => KeyCode::PageUp,
-                "pagedown" | "pgdn" => KeyCode::PageDown,
-                "backspace" => KeyCode::Backspace,
-                "delete" | "del" => KeyCode::Delete,
-                f if f.starts_with('f')
-                    && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
-                {
-                    KeyCode::F(f[1..].parse().unwrap_or(1))
-                }
-                _ => {
-                    return Err(format!(
-                        "`{text}` is not a key: write one character (p, R, ?), or space, enter, esc, tab, backtab, up, down, left, right, home, end, pageup, pagedown, f1..f12, with ctrl- or alt- in front if needed"
-                    ));
-                }
-            },
-        };
-        Ok(Key { code, ctrl, alt })
-    }
-
-    /// How the key is written on screen: `p`, `R`, `Space`, `Enter`, `S-Tab`, `C-c`.
-    pub fn label(&self) -> String {
-        let base = match self.code {
-            KeyCode::Char(' ') => "Space".to_string(),
-            KeyCode::Char(c) => c.to_string(),
-            KeyCode::Enter => "Enter".into(),
-            KeyCode::Esc => "Esc".into(),
-            KeyCode::Tab => "Tab".into(),
-            KeyCode::BackTab => "S-Tab".into(),
-            KeyCode::Up => "↑".into(),
-            KeyCode::Down => "↓".into(),
-            KeyCode::Left => "←".into(),
-            KeyCode::Right => "→".into(),
-            KeyCode::Home => "Home".into(),
-            KeyCode::End => "End".into(),
-            KeyCode::PageUp => "PgUp".into(),
-            KeyCode::PageDown => "PgDn".into(),
-            KeyCode::Backspace => "Bksp".into(),
-            KeyCode::Delete => "Del".into(),
-            KeyCode::F(n) => format!("F{n}"),
-            _ => "?".into(),
-        };
-        match (self.ctrl, self.alt) {
-            (true, _) => format!("C-{base}"),
-            (_, true) => format!("M-{base}"),
-            _ => base,
-        }
     }
 }
 
@@ -475,63 +359,4 @@ pub fn markdown_table() -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_default_key_parses_and_no_two_screen_actions_share_one() {
-        let (_, warnings) = Keymap::with_overrides(&toml::Table::new());
-        assert!(warnings.is_empty(), "{warnings:?}");
-        for e in TABLE {
-            for k in e.keys {
-                Key::parse(k).unwrap();
-            }
-        }
-    }
-
-    #[test]
-    fn overrides_rebind_by_name_and_bad_entries_warn() {
-        let t: toml::Table = toml::from_str(
-            "pause = \"P\"\napprove = [\"a\", \"A\"]\npuase = \"x\"\nhelp = \"ctrl-\"\n",
-        )
-        .unwrap();
-        let (map, warnings) = Keymap::with_overrides(&t);
-        assert_eq!(
-            map.screen_action(&Key::parse("P").unwrap()),
-            Some(Action::PauseResume)
-        );
-        assert_eq!(map.screen_action(&Key::parse("p").unwrap()), None);
-        assert_eq!(
-            map.screen_action(&Key::parse("A").unwrap()),
-            Some(Action::Approve)
-        );
-        assert!(
-            warnings
-                .iter()
-                .any(|w| w.contains("unknown action `puase`") && w.contains("`pause`"))
-        );
-        assert!(warnings.iter().any(|w| w.contains("`help`")));
-        assert_eq!(map.label(Action::Help), "?");
-    }
-
-    #[test]
-    fn conflicting_bindings_are_reported() {
-        let t: toml::Table = toml::from_str("approve = \"p\"\n").unwrap();
-        let (_, warnings) = Keymap::with_overrides(&t);
-        assert!(
-            warnings.iter().any(|w| w.contains("bound to both")),
-            "{warnings:?}"
-        );
-    }
-
-    #[test]
-    fn docs_keys_md_lists_the_table_exactly() {
-        let doc =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/keys.md")).unwrap();
-        assert!(
-            doc.contains(&markdown_table()),
-            "docs/keys.md is out of step with the key table; paste this in:\n{}",
-            markdown_table()
-        );
-    }
-}
+mod tests;
