@@ -37,6 +37,18 @@ impl RuleState {
             RuleState::SourceDown => "source down",
         }
     }
+    /// How bad the state looks, for picking the worst of several (ok 0 … breach 6).
+    pub fn badness(self) -> u8 {
+        match self {
+            RuleState::Ok => 0,
+            RuleState::Warn => 1,
+            RuleState::NoData => 2,
+            RuleState::Stale => 3,
+            RuleState::QueryError => 4,
+            RuleState::SourceDown => 5,
+            RuleState::Breach => 6,
+        }
+    }
     /// True when the rule cannot see (no data, stale, error, source down).
     pub fn is_blind(self) -> bool {
         matches!(

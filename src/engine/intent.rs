@@ -226,16 +226,7 @@ pub fn handle(state: &State, actor: &Actor, intent: &Intent) -> Vec<EventKind> {
                     offer.confirm_by.as_str()
                 ));
             }
-            let hosts: Vec<String> = offer
-                .hosts
-                .iter()
-                .filter(|h| {
-                    state
-                        .host(h)
-                        .is_some_and(|h| h.state.is_touched() && !h.rollback_pending)
-                })
-                .cloned()
-                .collect();
+            let hosts: Vec<String> = state.offer_hosts(offer);
             if hosts.is_empty() {
                 return refuse("the hosts of that rollback are already rolled back".into());
             }

@@ -478,6 +478,19 @@ impl State {
             .map(|i| i + 1)
     }
 
+    /// Hosts of an offered rollback that still need it (touched, not already rolling back).
+    pub fn offer_hosts(&self, offer: &Offer) -> Vec<String> {
+        offer
+            .hosts
+            .iter()
+            .filter(|h| {
+                self.host(h)
+                    .is_some_and(|h| h.state.is_touched() && !h.rollback_pending)
+            })
+            .cloned()
+            .collect()
+    }
+
     /// True when a process is running for any host.
     pub fn anything_running(&self) -> bool {
         self.hosts.iter().any(|h| h.state.is_running())

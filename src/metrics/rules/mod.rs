@@ -62,19 +62,6 @@ pub fn gate(state: RuleState, no_data: NoData) -> Gate {
     }
 }
 
-/// How bad a state looks on a panel, for picking the one a per-host rule shows.
-fn badness(s: RuleState) -> u8 {
-    match s {
-        RuleState::Ok => 0,
-        RuleState::Warn => 1,
-        RuleState::NoData => 2,
-        RuleState::Stale => 3,
-        RuleState::QueryError => 4,
-        RuleState::SourceDown => 5,
-        RuleState::Breach => 6,
-    }
-}
-
 struct Rule {
     watch: Watch,
     baseline: Option<f64>,
@@ -299,7 +286,7 @@ impl RuleBook {
                 .map(|t| t.state)
                 .fold(
                     r.whole.state,
-                    |a, b| if badness(b) > badness(a) { b } else { a },
+                    |a, b| if b.badness() > a.badness() { b } else { a },
                 ),
         )
     }

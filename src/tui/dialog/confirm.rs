@@ -230,16 +230,7 @@ pub fn rollback_fleet(state: &State) -> Confirm {
 /// Confirm the rollback ripcord proposed (the newest offer).
 pub fn confirm_offer(state: &State) -> Option<Confirm> {
     let offer = state.offers.last()?;
-    let hosts: Vec<String> = offer
-        .hosts
-        .iter()
-        .filter(|h| {
-            state
-                .host(h)
-                .is_some_and(|h| h.state.is_touched() && !h.rollback_pending)
-        })
-        .cloned()
-        .collect();
+    let hosts: Vec<String> = state.offer_hosts(offer);
     let what = match &offer.scope {
         Scope::Wave { wave } => format!(
             "roll back {} of {}: {}",

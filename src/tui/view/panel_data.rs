@@ -20,18 +20,6 @@ pub fn state_look(s: Option<RuleState>) -> (&'static str, Meaning) {
     }
 }
 
-fn severity(s: RuleState) -> u8 {
-    match s {
-        RuleState::Ok => 0,
-        RuleState::Warn => 1,
-        RuleState::NoData => 2,
-        RuleState::Stale => 3,
-        RuleState::QueryError => 4,
-        RuleState::SourceDown => 5,
-        RuleState::Breach => 6,
-    }
-}
-
 /// The panel's rule state: its own, or for a per-host rule the worst host's (and which host).
 pub fn rule_state<'a>(state: &'a State, name: &str) -> (Option<RuleState>, Option<&'a str>) {
     if let Some(r) = state.rules.get(name) {
@@ -42,7 +30,7 @@ pub fn rule_state<'a>(state: &'a State, name: &str) -> (Option<RuleState>, Optio
         .rules
         .range(prefix.clone()..)
         .take_while(|(k, _)| k.starts_with(&prefix))
-        .max_by_key(|(_, r)| severity(r.state))
+        .max_by_key(|(_, r)| r.state.badness())
         .map_or((None, None), |(k, r)| {
             (Some(r.state), Some(&k[prefix.len()..]))
         })
