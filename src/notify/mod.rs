@@ -14,6 +14,7 @@ mod defaults;
 mod deliver;
 #[cfg(test)]
 mod golden;
+mod payload;
 mod resume;
 pub mod retry;
 pub mod route;
@@ -25,7 +26,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::engine::{EventKind, State};
@@ -34,6 +34,7 @@ use crate::redact::Redactor;
 use crate::runbook::{Audience, NotifyChannel, Runbook, Severity};
 use channel::{Message, Transport};
 use deliver::Shared;
+use payload::{event_json, fallback, summary};
 pub use retry::RetryPolicy;
 pub use template::template_problems;
 
@@ -367,52 +368,4 @@ impl Notifier {
             &handle,
         );
     }
-}
-
-/// A message without a template: the timeline line (internal) or a neutral notice (external).
-fn fallback(r: &Record<EventKind>, state: &State, audience: Audience) -> String {
-    let plan = state.plan.as_ref().map_or("", |p| p.name.as_str());
-    match audience {
-        Audience::Internal => format!(
-            "[{plan}] {}",
-            crate::engine::describe::line(state, &r.event)
-                .unwrap_or_else(|| r.event.type_name().replace('_', " "))
-        ),
-        Audience::External => format!("Maintenance update: {plan}"),
-    }
-}
-
-/// The triggering event for a webhook: the whole journal record (redacted) for internal
-/// audiences; only its type, seq and time for external ones (events name hosts).
-fn event_json(
-    record: Option<&Record<EventKind>>,
-    audience: Audience,
-    kind: &str,
-    seq: u64,
-    redactor: &Redactor,
-) -> Value {
-    match (record, audience) {
-        (Some(r), Audience::Internal) => {
-            let text = serde_json::to_string(r).unwrap_or_default();
-            serde_json::from_str(&redactor.redact(&text)).unwrap_or(Value::Null)
-        }
-        (Some(r), Audience::External) => json!({ "type": kind, "seq": seq, "at": r.at }),
-        (None, _) => json!({ "type": kind, "seq": seq }),
-    }
-}
-
-/// The run summary a webhook carries: no host names, for any audience.
-fn summary(state: &State) -> Value {
-    let plan = state.plan.as_deref();
-    json!({
-        "run_id": state.run_id,
-        "plan": plan.map_or("", |p| p.name.as_str()),
-        "risk": plan.map_or("", |p| p.risk.as_str()),
-        "environment": plan.map_or("", |p| p.environment.as_str()),
-        "state": state.run.word().to_lowercase(),
-        "wave": state.active_wave(),
-        "waves": state.waves.len(),
-        "hosts": status::host_counts(state),
-        "faults": state.faults.iter().map(|f| f.level.as_str()).collect::<Vec<_>>(),
-    })
 }

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use super::channel::Message;
-use super::{Notifier, event_json, route, summary, template};
+use super::payload::{event_json, summary};
+use super::{Notifier, route, template};
 use crate::engine::{EventKind, State};
 use crate::journal::Record;
 use crate::runbook::Severity;

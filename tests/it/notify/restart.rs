@@ -91,7 +91,7 @@ async fn an_event_journaled_just_before_a_crash_still_gets_its_notification() {
     rig.restart();
     rig.settle(LIMIT).await;
     let expected = notification_id("r-test", records[0].seq, "hook");
-    assert_eq!(keys(&seen), [expected.clone()]);
+    assert_eq!(keys(&seen), std::slice::from_ref(&expected));
     assert!(rig.state.outbox[&expected].sent_at.is_some());
     rig.restart();
     assert_eq!(rig.notifier.pending(), 0, "nothing queued twice");
