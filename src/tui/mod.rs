@@ -153,6 +153,7 @@ pub fn run_cockpit_run(
             .unwrap_or((80, 24));
         cockpit.ui.size = size;
         cockpit.screen = Some(screen);
+        cockpit.frame(&runner.state);
         if let Some(w) = warnings.first() {
             let more = if warnings.len() > 1 {
                 format!(" (+{} more in the log)", warnings.len() - 1)

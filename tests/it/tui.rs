@@ -50,10 +50,10 @@ struct Tmux {
 }
 
 impl Tmux {
-    /// A 120×40 terminal running the cockpit on a fresh plan folder.
-    fn start(name: &str) -> Tmux {
+    /// A 120×40 terminal running the cockpit on a fresh plan folder with `plan`.
+    fn start(name: &str, plan: &str) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
+        std::fs::write(dir.path().join("plan.toml"), plan).unwrap();
         let step = dir.path().join("step.sh");
         std::fs::write(&step, STEP).unwrap();
         Command::new("chmod").arg("+x").arg(&step).status().unwrap();
@@ -154,7 +154,7 @@ fn header(screen: &str) -> &str {
 
 #[test]
 fn pause_resume_and_quit_with_confirmation_then_the_terminal_is_back() {
-    let t = Tmux::start("keys");
+    let t = Tmux::start("keys", PLAN);
     t.wait_for("the cockpit running", |s| {
         header(s).contains("RUNNING") && s.contains("Waves")
     });
@@ -200,7 +200,7 @@ fn pause_resume_and_quit_with_confirmation_then_the_terminal_is_back() {
 
 #[test]
 fn sigterm_stops_the_run_and_gives_the_terminal_back() {
-    let t = Tmux::start("term");
+    let t = Tmux::start("term", PLAN);
     t.wait_for("the cockpit running", |s| header(s).contains("RUNNING"));
     let pid = ripcord_pid(t.path()).expect("the ripcord process");
     assert!(
@@ -215,6 +215,34 @@ fn sigterm_stops_the_run_and_gives_the_terminal_back() {
     assert!(s.contains("RIPCORD_EXIT=3"), "{s}");
     assert_eq!(t.alternate_on(), "0");
     assert!(t.journal().contains("ripcord stopped (SIGTERM)"));
+}
+
+#[test]
+fn a_finished_run_stays_on_screen_until_q_then_exits_0() {
+    // Two hosts in one wave: done in a few seconds.
+    let small = PLAN
+        .replace(
+            r#"hosts = ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10"]"#,
+            r#"hosts = ["h1", "h2"]"#,
+        )
+        .replace("[[wave]]\nsize = 2\nsoak = \"1s\"\n", "")
+        .replace("size = \"rest\"\n", "size = \"rest\"\nsoak = \"1s\"\n");
+    let t = Tmux::start("done", &small);
+    let s = t.wait_for("the run completed", |s| header(s).contains("COMPLETED"));
+    assert!(
+        s.contains("the run is over (completed); press q to leave"),
+        "{s}"
+    );
+    assert!(s.contains("■ 2 up"), "{s}");
+    assert_eq!(t.alternate_on(), "1", "the last screen stays up");
+    t.keys(&["q"]);
+    let s = t.wait_for("the shell again", |s| s.contains("RIPCORD_EXIT="));
+    assert!(s.contains("RIPCORD_EXIT=0"), "{s}");
+    assert!(
+        s.contains("completed; the postmortem: ripcord report"),
+        "{s}"
+    );
+    assert_eq!(t.alternate_on(), "0");
 }
 
 /// The pid of the ripcord process whose working directory is `dir`.

@@ -18,6 +18,9 @@ use crate::tui::format::{fit, value};
 use crate::tui::panels::{PanelSpec, Panels};
 use crate::tui::theme::{Meaning, Theme};
 
+/// The narrowest column of panels worth splitting into.
+const MIN_COLUMN: usize = 40;
+
 /// Draws the panels block.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState, panels: &Panels) {
     let t = &ui.look.theme;
@@ -39,7 +42,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState, panels: 
         return;
     }
     let n = specs.len();
-    let cols = if inner.width >= 100 && n > 3 { 2 } else { 1 };
+    // More columns while a chart would get fewer than 4 rows and a column stays readable.
+    let mut cols = 1;
+    while cols < 3
+        && (inner.height as usize) / n.div_ceil(cols) < 4
+        && inner.width as usize / (cols + 1) >= MIN_COLUMN
+    {
+        cols += 1;
+    }
     let per_col = n.div_ceil(cols);
     let rows_each = inner.height as usize / per_col.max(1);
     let col_w = inner.width / cols as u16;
@@ -49,7 +59,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState, panels: 
         let x = inner.x + c as u16 * col_w;
         let selected = focused && ui.sel.panel == i;
         if rows_each >= 3 {
-            let rect = Rect::new(x, inner.y + (r * rows_each) as u16, col_w, rows_each as u16);
+            // A gap between columns, so one panel's text never runs into the next.
+            let w = if cols > 1 { col_w - 1 } else { col_w };
+            let rect = Rect::new(x, inner.y + (r * rows_each) as u16, w, rows_each as u16);
             chart(
                 frame,
                 rect,
@@ -63,7 +75,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState, panels: 
                 selected,
             );
         } else if r < inner.height as usize {
-            let rect = Rect::new(x, inner.y + r as u16, col_w, 1);
+            let rect = Rect::new(
+                x,
+                inner.y + r as u16,
+                col_w.saturating_sub(u16::from(cols > 1)),
+                1,
+            );
             compact(
                 frame, rect, state, t, panels, spec, now_ms, range_ms, selected,
             );
@@ -91,12 +108,14 @@ fn headline(
         .filter_map(|(w, th)| th.map(|th| format!("{w} {}", threshold_text(&th, spec))))
         .collect::<Vec<_>>()
         .join(" · ");
-    let tail = format!(
-        " {val} {word}{} ",
-        host.map(|h| format!(" on {h}")).unwrap_or_default()
-    );
-    let room = width.saturating_sub(tail.chars().count() + limits.chars().count() + 3);
-    let name_w = spec.name.chars().count().min(room.max(8));
+    let on_host = host.map(|h| format!(" on {h}")).unwrap_or_default();
+    let tail = format!(" {val} {word}{on_host}");
+    let limits = format!("  ─ {limits}");
+    let name_len = spec.name.chars().count();
+    let tail_len = tail.chars().count();
+    // The limits go first when space is short, then the name is shortened.
+    let show_limits = name_len + tail_len + limits.chars().count() <= width;
+    let name_w = name_len.min(width.saturating_sub(tail_len).max(8));
     let name_style = if selected {
         t.selected()
     } else {
@@ -105,17 +124,10 @@ fn headline(
     let mut spans = vec![
         Span::styled(fit(&spec.name, name_w), name_style),
         Span::styled(format!(" {val} "), t.text().add_modifier(Modifier::BOLD)),
-        Span::styled(
-            format!(
-                "{word}{}",
-                host.map(|h| format!(" on {h}")).unwrap_or_default()
-            ),
-            st,
-        ),
+        Span::styled(format!("{word}{on_host}"), st),
     ];
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    if used + 3 + limits.chars().count() <= width {
-        spans.push(Span::styled(format!("  ─ {limits}"), t.muted()));
+    if show_limits {
+        spans.push(Span::styled(limits, t.muted()));
     }
     Line::from(spans)
 }
@@ -205,8 +217,14 @@ fn chart(
             .into_iter()
             .filter_map(|(v, sym, m)| v.map(|v| (v, sym, t.style(m))))
             .collect();
+    // A run younger than the zoom range fills the width with what there is (at least a minute).
+    let oldest = data
+        .iter()
+        .filter_map(|(_, p)| p.first().map(|x| x.0))
+        .fold(0.0_f64, f64::min);
+    let x0 = (-(range_ms as f64) / 1000.0).max(oldest.min(-60.0));
     let scale = super::plot::Scale {
-        x0: -(range_ms as f64) / 1000.0,
+        x0,
         x1: 0.0,
         lo,
         hi,
