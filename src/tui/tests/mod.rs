@@ -48,3 +48,23 @@ pub fn render(
         .unwrap();
     (term.backend().to_string(), term)
 }
+
+#[test]
+fn config_toml_picks_theme_and_chart_markers_and_warns_on_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "theme = \"light\"\nchart = \"dot\"\ncolour = \"red\"\n",
+    )
+    .unwrap();
+    let (set, warnings) = super::settings(Some(dir.path()));
+    assert_eq!(set.theme.as_deref(), Some("light"));
+    assert_eq!(set.marker, super::ChartMarker::Dot);
+    assert!(
+        warnings[0].contains("unknown setting `colour`"),
+        "{warnings:?}"
+    );
+    let (set, warnings) = super::settings(None);
+    assert_eq!(set, super::Settings::default());
+    assert!(warnings.is_empty());
+}

@@ -139,3 +139,21 @@ fn no_color_reads_from_words_and_symbols_alone() {
         insta::assert_snapshot!(format!("no_color_{w}x{h}"), text);
     }
 }
+
+#[test]
+fn keys_the_role_may_not_use_are_dimmed_in_the_footer() {
+    use ratatui::style::Modifier;
+    let run = fixture::running(100);
+    let footer_of = |role| {
+        let ui = ui(&run, role, Theme::default_theme());
+        let (text, term) = render(&run, &ui, &panels(&run, false), 120, 40);
+        let line = text.lines().last().unwrap().to_string();
+        let buf = term.backend().buffer().clone();
+        let x = line.find("p pause").unwrap() as u16 - 1; // the leading quote of the line
+        (buf[(x, 39)].modifier.contains(Modifier::DIM), line)
+    };
+    let (dim, line) = footer_of(Role::Communicator);
+    assert!(dim, "p is dimmed for the communicator: {line}");
+    let (dim, line) = footer_of(Role::Technician);
+    assert!(!dim, "p is live for the technician: {line}");
+}
