@@ -139,7 +139,7 @@ pub fn line(state: &State, event: &EventKind) -> Option<String> {
                     .threshold
                     .map(|t| t.to_string())
                     .unwrap_or_default(),
-                crate::runbook::Span::from_millis(evidence.for_ms)
+                whole_seconds(evidence.for_ms)
             )
         }
         EventKind::RuleCleared { evidence } => format!(
@@ -264,4 +264,9 @@ pub fn line(state: &State, event: &EventKind) -> Option<String> {
 pub fn clock(t: crate::journal::Timestamp) -> String {
     t.to_datetime()
         .map_or_else(|| "??:??:??".into(), |d| d.format("%H:%M:%S").to_string())
+}
+
+/// A duration rounded to whole seconds for people ("for 20s", not "for 19s999ms").
+pub fn whole_seconds(ms: u64) -> crate::runbook::Span {
+    crate::runbook::Span::from_secs(ms.saturating_add(500) / 1000)
 }

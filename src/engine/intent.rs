@@ -25,7 +25,8 @@ pub fn permitted(state: &State, role: Role, intent: &Intent) -> Result<(), Refus
         if roles.contains(&role) {
             Ok(())
         } else {
-            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            let mut names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            names.dedup();
             Err(format!(
                 "only the {} may {why} ({} risk)",
                 names.join(" or "),

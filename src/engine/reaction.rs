@@ -156,7 +156,7 @@ pub fn react_to_breach(state: &State, key: &str, ev: &Evidence) -> Vec<EventKind
             .as_ref()
             .map(|h| format!(" on {h}"))
             .unwrap_or_default(),
-        crate::runbook::Span::from_millis(ev.for_ms)
+        super::describe::whole_seconds(ev.for_ms)
     );
     let mut out = vec![EventKind::FaultDeclared {
         level: ev.severity,
