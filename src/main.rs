@@ -7,7 +7,7 @@ use ripcord::cli::{Cli, dispatch, exit};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    ripcord::logging::init(&ripcord::paths::state_dir(None));
+    ripcord::logging::init(&ripcord::paths::state_dir(cli.state_dir()));
     match dispatch(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -230,6 +230,21 @@ pub fn not_yet_built(what: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(exit::ERROR))
 }
 
+impl Cli {
+    /// The `--state-dir` the command was given, if it takes one (logs go there too).
+    pub fn state_dir(&self) -> Option<&std::path::Path> {
+        match &self.command {
+            Command::Demo(a) => a.state_dir.as_deref(),
+            Command::Run(a) => a.state_dir.as_deref(),
+            Command::Report(a) => a.state_dir.as_deref(),
+            Command::Drill(a) => a.state_dir.as_deref(),
+            Command::Runs(a) => a.state_dir.as_deref(),
+            Command::Attach(a) => a.state_dir.as_deref(),
+            Command::Check(_) | Command::Plan(_) | Command::SimAgent(_) => None,
+        }
+    }
+}
+
 /// Runs the parsed command line.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {

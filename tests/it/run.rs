@@ -180,6 +180,8 @@ fn a_clean_run_upgrades_every_host_and_exits_0() {
             "h{h}"
         );
     }
+    // Logs go to the run's state dir, never onto the screen.
+    assert!(plan.state().join("ripcord.log").is_file());
     // The journal is private.
     let meta = std::fs::metadata(
         plan.state()
