@@ -174,7 +174,10 @@ fn pause_resume_and_quit_with_confirmation_then_the_terminal_is_back() {
     t.wait_for("RUNNING again", |s| header(s).contains("RUNNING"));
 
     t.keys(&["q"]);
-    let s = t.wait_for("the quit confirmation", |s| s.contains("Quit the cockpit"));
+    // Wait for the whole dialog: a capture can land between two halves of one frame.
+    let s = t.wait_for("the quit confirmation with focus on Cancel", |s| {
+        s.contains("Quit the cockpit") && s.contains("▸[ Cancel ]")
+    });
     assert!(s.contains("▸[ Cancel ]"), "focus starts on Cancel:\n{s}");
     t.keys(&["Tab", "Enter"]);
     let s = t.wait_for("the shell again", |s| s.contains("RIPCORD_EXIT="));
