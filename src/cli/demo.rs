@@ -11,9 +11,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::DemoArgs;
+use std::sync::Arc;
+
 use crate::engine::PlanSnapshot;
+use crate::engine::event::{InjectTarget, Injection, PlannedFault};
 use crate::journal::Actor;
-use crate::run::{HaltPolicy, RunConfig};
+use crate::run::{HaltPolicy, Injector, RunConfig};
 use crate::runbook::{MetricSource, Role};
 use crate::sim::{Fault, SimConfig, SimHandle};
 
@@ -51,31 +54,74 @@ pub struct DemoSetup {
     pub config: RunConfig,
 }
 
+/// Which fault a demo or drill injects, as the command line asked.
+#[derive(Debug, Clone, Default)]
+pub struct FaultChoice {
+    /// `--fault`.
+    pub scenario: Option<String>,
+    /// `--fault-wave`.
+    pub wave: Option<usize>,
+    /// A drill: without `--fault`, the runbook's `[drill] fault` is injected.
+    pub drill: bool,
+}
+
+/// The planned injection of a run: the scenario from `--fault` (or, for a drill, the runbook's
+/// `[drill] fault`), at the start of `--fault-wave` (or `[drill] wave`, else wave 1).
+pub fn planned_fault(
+    choice: &FaultChoice,
+    runbook: &crate::runbook::Runbook,
+    waves: usize,
+) -> anyhow::Result<Option<PlannedFault>> {
+    let from_runbook = runbook.drill.as_ref();
+    let (scenario, source) = match (&choice.scenario, from_runbook.and_then(|d| d.fault.clone())) {
+        (Some(s), _) => (s.clone(), "--fault"),
+        (None, Some(s)) if choice.drill => (s, "[drill] fault of the runbook"),
+        (None, _) if choice.drill => anyhow::bail!(
+            "name the fault to rehearse: --fault SCENARIO, or [drill] fault = \"...\" in {}",
+            runbook.source.display()
+        ),
+        (None, _) => return Ok(None),
+    };
+    let wave = choice.wave.or(from_runbook.map(|d| d.wave)).unwrap_or(1);
+    if wave == 0 || wave > waves {
+        anyhow::bail!(
+            "--fault-wave {wave}: the plan has {waves} wave(s); name one from 1 to {waves}"
+        );
+    }
+    Ok(Some(PlannedFault {
+        scenario,
+        wave,
+        source: source.to_string(),
+    }))
+}
+
 /// Starts the simulator and prepares the demo run.
 pub fn setup(
     hosts: usize,
-    fault: Option<&str>,
+    fault: &FaultChoice,
     state_dir: Option<&Path>,
-    drill: bool,
 ) -> anyhow::Result<DemoSetup> {
     if hosts == 0 {
         anyhow::bail!("--hosts must be at least 1");
     }
-    let fault: Option<Fault> = fault
-        .map(|f| f.parse().map_err(|e| anyhow::anyhow!("{e}")))
-        .transpose()?;
     let state_dir = crate::paths::state_dir(state_dir);
     let path = write_demo_files(&state_dir.join("demo"), hosts)?;
     let mut loaded = super::run::load_checked(&path)?;
+    let planned = planned_fault(fault, &loaded.runbook, loaded.waves.len())?;
+    if let Some(p) = &planned {
+        p.scenario
+            .parse::<Fault>()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .context("cannot start the simulator's runtime")?;
     let sim = runtime.block_on(async {
+        // No fault at start: the run injects it (journaled) when its wave starts.
         let config = SimConfig {
             hosts,
-            fault,
             ..SimConfig::default()
         };
         match crate::sim::start(SimConfig {
@@ -104,6 +150,23 @@ pub fn setup(
         step_env.insert("PATH".to_string(), format!("{}:{path}", dir.display()));
     }
     let name = super::run::operator_name(None, Role::Commander);
+    let drill = fault.drill.then(|| {
+        planned
+            .as_ref()
+            .map_or_else(|| "none".to_string(), |p| p.scenario.clone())
+    });
+    let injection = Injection {
+        target: InjectTarget::Simulator,
+        scenarios: Fault::ALL.iter().map(|f| f.name().to_string()).collect(),
+        planned,
+    };
+    let switch = sim.fault_switch();
+    let injector: Injector = Arc::new(move |name: &str| {
+        switch
+            .inject_named(name)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
     let config = RunConfig {
         runbook: loaded.runbook,
         plan,
@@ -113,7 +176,9 @@ pub fn setup(
         on_halt: Some(HaltPolicy::Rollback),
         resume: None,
         step_env,
-        drill: drill.then(|| fault.map_or_else(|| "none".to_string(), |f| f.name().to_string())),
+        drill,
+        injection: Some(injection),
+        injector: Some(injector),
     };
     Ok(DemoSetup {
         runtime,
@@ -135,9 +200,12 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         mut config,
     } = setup(
         args.hosts,
-        args.fault.as_deref(),
+        &FaultChoice {
+            scenario: args.fault.clone(),
+            wave: args.fault_wave,
+            drill: false,
+        },
         args.state_dir.as_deref(),
-        false,
     )?;
     let code = if args.headless {
         eprintln!(

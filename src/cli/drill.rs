@@ -8,21 +8,40 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::DrillArgs;
+use super::demo::FaultChoice;
+use crate::engine::event::{InjectTarget, Injection};
 use crate::engine::{EventKind, PlanSnapshot};
 use crate::journal::{self, Actor, Record};
 use crate::run::{Ending, HaltPolicy, RunConfig};
 use crate::runbook::Role;
 
+/// Hosts of the simulated fleet a `drill --demo` rehearses on: enough for three waves of a few
+/// hosts each, few enough to finish in a couple of minutes.
+pub const DRILL_HOSTS: usize = 20;
+
 /// Runs `drill`.
 pub fn run(args: &DrillArgs) -> anyhow::Result<ExitCode> {
+    let choice = FaultChoice {
+        scenario: args.fault.clone(),
+        wave: args.fault_wave,
+        drill: true,
+    };
     let (ending, state_dir, id, sim) = if args.demo || args.runbook.is_none() {
-        let setup = super::demo::setup(20, Some(&args.fault), args.state_dir.as_deref(), true)?;
+        let setup = super::demo::setup(DRILL_HOSTS, &choice, args.state_dir.as_deref())?;
         let state_dir = setup.config.state_dir.clone();
-        eprintln!(
-            "ripcord drill: simulator on {} (20 hosts), fault {}",
-            setup.sim.addr(),
-            args.fault
-        );
+        if let Some(p) = setup
+            .config
+            .injection
+            .as_ref()
+            .and_then(|i| i.planned.as_ref())
+        {
+            eprintln!(
+                "ripcord drill: simulator on {} ({DRILL_HOSTS} hosts), fault {} when wave {} starts",
+                setup.sim.addr(),
+                p.scenario,
+                p.wave
+            );
+        }
         let (ending, id) = drive(setup.config, args.headless)?;
         (ending, state_dir, id, Some((setup.runtime, setup.sim)))
     } else {
@@ -31,11 +50,17 @@ pub fn run(args: &DrillArgs) -> anyhow::Result<ExitCode> {
             .as_deref()
             .context("name a runbook or --demo")?;
         let loaded = super::run::load_checked(path)?;
+        let planned = super::demo::planned_fault(&choice, &loaded.runbook, loaded.waves.len())?;
+        let scenario = planned.as_ref().map(|p| p.scenario.clone());
         let plan = PlanSnapshot::from_runbook(&loaded.runbook, &loaded.waves);
         let state_dir = crate::paths::state_dir(args.state_dir.as_deref());
-        // A real fleet cannot be broken on purpose by ripcord: the plan's own (staging) steps
-        // read RIPCORD_DRILL and inject the scenario themselves.
-        let step_env = BTreeMap::from([("RIPCORD_DRILL".to_string(), args.fault.clone())]);
+        // A real fleet cannot be broken on purpose by ripcord: from the planned wave on, the
+        // plan's own (staging) steps get RIPCORD_DRILL and inject the scenario themselves.
+        let injection = Injection {
+            target: InjectTarget::Steps,
+            scenarios: Vec::new(),
+            planned,
+        };
         let config = RunConfig {
             runbook: loaded.runbook,
             plan,
@@ -47,8 +72,10 @@ pub fn run(args: &DrillArgs) -> anyhow::Result<ExitCode> {
             approve: true,
             on_halt: Some(HaltPolicy::Rollback),
             resume: None,
-            step_env,
-            drill: Some(args.fault.clone()),
+            step_env: BTreeMap::new(),
+            drill: scenario,
+            injection: Some(injection),
+            injector: None,
         };
         let (ending, id) = drive(config, args.headless)?;
         (ending, state_dir, id, None)

@@ -56,6 +56,9 @@ pub struct DemoArgs {
     /// Fault scenario to inject: 5xx, latency, boot, slow-burn, one-bad-host.
     #[arg(long)]
     pub fault: Option<String>,
+    /// The wave whose start injects --fault (default: the demo runbook's [drill] wave).
+    #[arg(long, value_name = "N", requires = "fault")]
+    pub fault_wave: Option<usize>,
     /// No screen: one line per event.
     #[arg(long)]
     pub headless: bool,
@@ -162,9 +165,12 @@ pub struct DrillArgs {
     /// Rehearse the demo plan on the simulator.
     #[arg(long)]
     pub demo: bool,
-    /// Fault scenario to inject.
+    /// Fault scenario to inject (default: the runbook's [drill] fault).
     #[arg(long)]
-    pub fault: String,
+    pub fault: Option<String>,
+    /// The wave whose start injects the fault (default: the runbook's [drill] wave, else 1).
+    #[arg(long, value_name = "N")]
+    pub fault_wave: Option<usize>,
     /// No screen.
     #[arg(long)]
     pub headless: bool,

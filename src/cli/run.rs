@@ -95,6 +95,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         resume: args.resume.clone(),
         step_env: BTreeMap::new(),
         drill: None,
+        injection: None,
+        injector: None,
     };
     if !args.headless {
         return crate::tui::run_cockpit(config, args.theme.as_deref());

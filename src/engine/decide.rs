@@ -23,6 +23,10 @@ pub fn decide(state: &State, now: Timestamp) -> Vec<EventKind> {
     if !out.is_empty() {
         return out;
     }
+    // A drill's planned fault lands as its wave starts, before the wave's first step.
+    if let Some(injected) = super::recovery::planned_injection(state) {
+        return vec![injected];
+    }
     // Reactions first: a failure or breach must stop the next step from starting.
     for h in &state.hosts {
         if let HostState::StepFailed {
@@ -66,6 +70,10 @@ pub fn decide(state: &State, now: Timestamp) -> Vec<EventKind> {
     if !out.is_empty() || state.run.is_over() {
         return out;
     }
+    if let Some(since) = super::recovery::recovering(state) {
+        super::recovery::recovery(state, since, now, &mut out);
+        return out;
+    }
     // Bookkeeping and safe steps (verify) go on while paused; nothing new is upgraded.
     for h in &state.hosts {
         if h.rollback_pending {
@@ -104,7 +112,8 @@ pub fn holding(state: &State) -> Option<Vec<String>> {
     (!blind.is_empty()).then_some(blind)
 }
 
-fn no_data_policy(state: &State, key: &str) -> NoData {
+/// The no-data policy of the rule behind `key` (`name` or `name@host`).
+pub fn no_data_policy(state: &State, key: &str) -> NoData {
     let name = key.split('@').next().unwrap_or(key);
     state
         .plan
@@ -137,8 +146,9 @@ fn timers(state: &State, now: Timestamp, out: &mut Vec<EventKind>) {
         });
     }
     let restore_deadline = fault.plus_millis(t.restore_within_ms as i64);
+    // Restored means the service was seen to recover, not only that the rollback ended.
     let restored =
-        state.rollback_completed_at.is_some_and(|s| s >= fault) || state.run == RunState::Completed;
+        state.recovered_at.is_some_and(|s| s >= fault) || state.run == RunState::Completed;
     if !restored && now > restore_deadline && !state.sla_missed.contains("restore_within") {
         out.push(EventKind::SlaMissed {
             target: "restore_within".into(),

@@ -255,6 +255,24 @@ pub fn line(state: &State, event: &EventKind) -> Option<String> {
         EventKind::SlaMissed { target, deadline } => {
             format!("target missed: {target} (deadline {})", clock(*deadline))
         }
+        EventKind::FaultInjected { scenario, why } => {
+            format!("DRILL: fault {scenario} injected — {why}")
+        }
+        EventKind::ServiceRecovered { cleared } if cleared.is_empty() => {
+            "service recovered: no rule in breach after the rollback".into()
+        }
+        EventKind::ServiceRecovered { cleared } => format!(
+            "service recovered: every rule clear after the rollback ({} cleared)",
+            cleared.join(", ")
+        ),
+        EventKind::RecoveryUnconfirmed {
+            still_breaching,
+            still_upgraded,
+        } => format!(
+            "recovery not confirmed by the restore deadline: still in breach {}; {} still on the new version — investigate by hand",
+            still_breaching.join(", "),
+            plural(still_upgraded.len(), "host")
+        ),
         EventKind::RunCompleted {} => "run completed: every wave done".into(),
         EventKind::RunHalted { reason } => format!("run halted: {reason}"),
     })

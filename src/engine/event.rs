@@ -101,6 +101,44 @@ pub struct RulePlan {
     pub breach: Option<Threshold>,
     /// Warn threshold.
     pub warn: Option<Threshold>,
+    /// How long a breach must last before it counts (`for`), ms.
+    #[serde(default)]
+    pub for_ms: u64,
+}
+
+/// How a demo or drill injects faults; real runs have none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Injection {
+    /// Where an injected fault lands.
+    pub target: InjectTarget,
+    /// The scenarios a person may inject from the cockpit (empty: none by key).
+    #[serde(default)]
+    pub scenarios: Vec<String>,
+    /// The fault the run injects by itself, when a wave starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned: Option<PlannedFault>,
+}
+
+/// Where an injected fault lands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InjectTarget {
+    /// ripcord's simulated fleet (`ripcord demo`, `ripcord drill --demo`).
+    Simulator,
+    /// The environment of the steps started from then on: `RIPCORD_DRILL=<scenario>`, for a
+    /// staging plan whose own scripts break the host on purpose.
+    Steps,
+}
+
+/// A fault a drill injects by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedFault {
+    /// The scenario.
+    pub scenario: String,
+    /// 1-based wave whose start injects it.
+    pub wave: usize,
+    /// Where the choice came from: `--fault`, `[drill] of the runbook`.
+    pub source: String,
 }
 
 /// What a rollback covers.
@@ -150,6 +188,9 @@ pub enum EventKind {
         /// The fault scenario when this run is a drill.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         drill: Option<String>,
+        /// How faults can be injected into this run (demos and drills only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        injection: Option<Injection>,
     },
     /// A controller picked the run up again after a stop or crash.
     RunResumed {
@@ -433,6 +474,28 @@ pub enum EventKind {
         /// When it was due.
         deadline: Timestamp,
     },
+    /// A drill's fault was injected: into ripcord's simulated fleet, or into the environment
+    /// of the steps that run from now on (`RIPCORD_DRILL`). Recorded before it takes effect.
+    FaultInjected {
+        /// The scenario (`5xx`, `slow-burn` ...).
+        scenario: String,
+        /// What injected it: the runbook's `[drill]`, `--fault`, or a person's key.
+        why: String,
+    },
+    /// After a wave or fleet rollback, no rule is in breach any more: the service recovered
+    /// (the postmortem's *resolved*). The run ends rolled back.
+    ServiceRecovered {
+        /// Rules that had breached since the fault and are clear now.
+        cleared: Vec<String>,
+    },
+    /// After a rollback the service was not seen to recover by the plan's restore deadline;
+    /// the run ends rolled back, the watch over.
+    RecoveryUnconfirmed {
+        /// Rules still in breach (or blind where the plan says blind is a breach).
+        still_breaching: Vec<String>,
+        /// Hosts that still run the new version.
+        still_upgraded: Vec<String>,
+    },
     /// Every wave is done.
     RunCompleted {},
     /// The run stopped and needs a decision.
@@ -481,6 +544,9 @@ impl EventKind {
             EventKind::StatusUpdateSent { .. } => "status_update_sent",
             EventKind::Handover { .. } => "handover",
             EventKind::SlaMissed { .. } => "sla_missed",
+            EventKind::FaultInjected { .. } => "fault_injected",
+            EventKind::ServiceRecovered { .. } => "service_recovered",
+            EventKind::RecoveryUnconfirmed { .. } => "recovery_unconfirmed",
             EventKind::RunCompleted {} => "run_completed",
             EventKind::RunHalted { .. } => "run_halted",
         }
@@ -567,6 +633,11 @@ pub enum Intent {
         /// New holder.
         to: String,
     },
+    /// Inject a fault scenario into the simulated fleet (demo and drill only).
+    InjectFault {
+        /// The scenario.
+        scenario: String,
+    },
 }
 
 impl Intent {
@@ -589,6 +660,7 @@ impl Intent {
             }
             Intent::SendStatusUpdate { .. } => "send a status update".into(),
             Intent::HandOver { role, to } => format!("hand {} over to {to}", role.as_str()),
+            Intent::InjectFault { scenario } => format!("inject the {scenario} fault"),
         }
     }
 }

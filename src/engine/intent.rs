@@ -66,6 +66,7 @@ pub fn permitted(state: &State, role: Role, intent: &Intent) -> Result<(), Refus
         Intent::SendStatusUpdate { .. } => needs(&[Commander, Communicator], "send status updates"),
         Intent::HandOver { role: r, .. } if *r == role => Ok(()),
         Intent::HandOver { .. } => needs(&[Commander], "hand over another role"),
+        Intent::InjectFault { .. } => needs(&[Commander, Technician], "inject a drill fault"),
     }
 }
 
@@ -218,7 +219,14 @@ pub fn handle(state: &State, actor: &Actor, intent: &Intent) -> Vec<EventKind> {
             start_rollback(Scope::Fleet, hosts, actor)
         }
         Intent::ConfirmRollback => {
-            let Some(offer) = state.offers.last() else {
+            // The newest offer that still covers a host (older ones may be moot by now).
+            let Some(offer) = state
+                .offers
+                .iter()
+                .rev()
+                .find(|o| !state.offer_hosts(o).is_empty())
+                .or(state.offers.last())
+            else {
                 return refuse("no rollback is waiting for confirmation".into());
             };
             if role != Role::Commander && role != offer.confirm_by {
@@ -322,7 +330,39 @@ pub fn handle(state: &State, actor: &Actor, intent: &Intent) -> Vec<EventKind> {
                 to: to.clone(),
             }]
         }
+        Intent::InjectFault { scenario } => inject(state, actor, scenario),
     }
+}
+
+/// A person injects a fault into a demo or drill: only into the simulated fleet, and only a
+/// scenario it knows.
+fn inject(state: &State, actor: &Actor, scenario: &str) -> Vec<EventKind> {
+    let refuse = |reason: String| {
+        vec![EventKind::IntentRefused {
+            intent: format!("inject the {scenario} fault"),
+            reason,
+        }]
+    };
+    let Some(injection) = &state.injection else {
+        return refuse(
+            "this run works on a real fleet; faults are injected only into the simulated one (ripcord demo, ripcord drill --demo)".into(),
+        );
+    };
+    if injection.target != super::event::InjectTarget::Simulator || injection.scenarios.is_empty() {
+        return refuse(
+            "this drill's fault reaches the hosts through its steps (RIPCORD_DRILL), not by key; set it with --fault or [drill] fault".into(),
+        );
+    }
+    if !injection.scenarios.iter().any(|s| s == scenario) {
+        return refuse(format!(
+            "unknown scenario `{scenario}`: use one of {}",
+            injection.scenarios.join(", ")
+        ));
+    }
+    vec![EventKind::FaultInjected {
+        scenario: scenario.to_string(),
+        why: format!("injected by {} from the cockpit", actor.name),
+    }]
 }
 
 fn start_rollback(scope: Scope, hosts: Vec<String>, actor: &Actor) -> Vec<EventKind> {

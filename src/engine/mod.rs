@@ -10,6 +10,7 @@ pub mod event;
 pub mod evidence;
 pub mod intent;
 pub mod reaction;
+pub mod recovery;
 pub mod snapshot;
 pub mod state;
 pub mod steps;
@@ -17,6 +18,8 @@ pub mod steps;
 pub mod testkit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_recovery;
 pub mod transitions;
 
 pub use decide::{decide, holding};

@@ -52,6 +52,7 @@ impl PlanSnapshot {
                     per_host: w.per_host,
                     breach: w.breach,
                     warn: w.warn,
+                    for_ms: w.for_.as_millis(),
                 })
                 .collect(),
             checklists: runbook.checklists.clone(),

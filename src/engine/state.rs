@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use super::event::{EventKind, PlanSnapshot, Scope};
+use super::event::{EventKind, Injection, PlanSnapshot, Scope};
 use super::evidence::{Evidence, RuleState};
 use crate::exec::Outcome;
 use crate::journal::{Actor, Record, Timestamp};
@@ -200,7 +200,13 @@ pub enum RunState {
     },
     /// Every wave done.
     Completed,
-    /// A wave or fleet rollback finished.
+    /// A wave or fleet rollback finished; the rules are watched until the service is seen to
+    /// recover (verify system, then dependent services, then the business flow).
+    Recovering {
+        /// When the rollback completed.
+        since: Timestamp,
+    },
+    /// A wave or fleet rollback finished and the recovery watch is over.
     RolledBack,
 }
 
@@ -212,6 +218,7 @@ impl RunState {
             RunState::Running => "RUNNING",
             RunState::Paused { .. } => "PAUSED",
             RunState::RollingBack { .. } => "ROLLING BACK",
+            RunState::Recovering { .. } => "RECOVERING",
             RunState::Completed => "COMPLETED",
             RunState::RolledBack => "ROLLED BACK",
         }
@@ -246,6 +253,23 @@ pub struct Fault {
     pub reason: String,
     /// Who.
     pub by: Actor,
+    /// The rule (`name` or `name@host`) whose breach declared it, if any.
+    pub rule: Option<String>,
+}
+
+/// A fault injected into a demo or drill.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InjectedFault {
+    /// The scenario.
+    pub scenario: String,
+    /// When.
+    pub at: Timestamp,
+    /// Who (ripcord for a planned injection).
+    pub by: Actor,
+    /// What injected it.
+    pub why: String,
+    /// Injected by ripcord as the drill planned (not by a person's key).
+    pub planned: bool,
 }
 
 /// A rollback offered and awaiting confirmation.
@@ -370,6 +394,12 @@ pub struct State {
     pub impact: Option<(Option<f64>, Option<f64>, String)>,
     /// Recent timeline, newest last.
     pub timeline: VecDeque<TimelineEntry>,
+    /// How faults can be injected (demos and drills).
+    pub injection: Option<Injection>,
+    /// Faults injected so far, in order.
+    pub injected: Vec<InjectedFault>,
+    /// When the service was seen to recover after a rollback.
+    pub recovered_at: Option<Timestamp>,
 }
 
 impl Default for State {
@@ -405,6 +435,9 @@ impl Default for State {
             outbox: BTreeMap::new(),
             impact: None,
             timeline: VecDeque::new(),
+            injection: None,
+            injected: Vec::new(),
+            recovered_at: None,
         }
     }
 }
@@ -489,6 +522,13 @@ impl State {
             })
             .cloned()
             .collect()
+    }
+
+    /// Offers that still cover a host, newest last.
+    pub fn live_offers(&self) -> impl Iterator<Item = &Offer> {
+        self.offers
+            .iter()
+            .filter(|o| !self.offer_hosts(o).is_empty())
     }
 
     /// True when a process is running for any host.

@@ -78,6 +78,7 @@ pub fn plan(risk: Risk, waves: &[W], per_wave_upgrade: bool) -> PlanSnapshot {
             per_host: false,
             breach: Threshold::parse("> 0.05").ok(),
             warn: None,
+            for_ms: 120_000,
         }],
         checklists: BTreeMap::from([(
             Role::Commander,
@@ -117,6 +118,7 @@ impl Run {
                 plan: Box::new(plan),
                 seed: 7,
                 drill: None,
+                injection: None,
             },
         );
         run

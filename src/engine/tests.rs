@@ -370,7 +370,15 @@ fn severe_breach_proposes_fleet_rollback_that_only_the_commander_confirms() {
     );
     run.intent(Role::Commander, Intent::ConfirmRollback);
     run.drain_ok();
+    assert!(
+        matches!(run.state.run, RunState::Recovering { .. }),
+        "the rules are watched after the rollback: {:?}",
+        run.state.run
+    );
+    rules_ok(&mut run);
+    run.settle();
     assert_eq!(run.state.run, RunState::RolledBack);
+    assert!(run.state.recovered_at.is_some());
 }
 
 #[test]

@@ -3,8 +3,8 @@
 use super::event::{EventKind, Scope};
 use super::evidence::RuleState;
 use super::state::{
-    Fault, HostRec, HostState, ItemRec, Offer, OutboxItem, RuleRec, RunState, State, StepRun,
-    WaveRec, WaveState,
+    Fault, HostRec, HostState, InjectedFault, ItemRec, Offer, OutboxItem, RuleRec, RunState, State,
+    StepRun, WaveRec, WaveState,
 };
 use crate::journal::{ActorRole, Record, Timestamp};
 use crate::runbook::{Role, Severity, StepName};
@@ -18,7 +18,9 @@ pub(super) fn apply_event(state: &mut State, record: &Record<EventKind>, at: Tim
             plan,
             seed,
             drill,
+            injection,
         } => {
+            state.injection = injection.clone();
             state.run_id = run_id.clone();
             state.runbook = runbook.clone();
             state.seed = *seed;
@@ -294,6 +296,7 @@ pub(super) fn apply_event(state: &mut State, record: &Record<EventKind>, at: Tim
                 at,
                 reason: reason.clone(),
                 by: record.actor.clone(),
+                rule: rule.clone(),
             });
             if let Some(rule) = rule
                 && let Some(r) = state.rules.get_mut(rule)
@@ -380,14 +383,45 @@ pub(super) fn apply_event(state: &mut State, record: &Record<EventKind>, at: Tim
                 h.state = HostState::RolledBack;
                 h.rollback_pending = false;
             }
+            // Per-host rules judge upgraded hosts only: a rolled-back host leaves them, as it
+            // leaves the poller's `{host}` set, so its last verdict no longer counts.
+            let suffix = format!("@{host}");
+            state.rules.retain(|key, _| !key.ends_with(&suffix));
         }
         EventKind::RollbackCompleted { scope, .. } => {
             state.rollback_completed_at = Some(at);
             state.rollback = None;
             if !matches!(scope, Scope::Hosts { .. }) {
-                state.run = RunState::RolledBack;
-                state.ended_at = Some(at);
+                let watched = state.plan.as_ref().is_some_and(|p| !p.rules.is_empty());
+                if watched {
+                    state.run = RunState::Recovering { since: at };
+                } else {
+                    state.run = RunState::RolledBack;
+                    state.ended_at = Some(at);
+                }
             }
+        }
+        EventKind::FaultInjected { scenario, why } => {
+            state.injected.push(InjectedFault {
+                scenario: scenario.clone(),
+                at,
+                by: record.actor.clone(),
+                why: why.clone(),
+                planned: record.actor.role == ActorRole::Ripcord,
+            });
+            // A run with a fault injected is a rehearsal, whatever started it.
+            if state.drill.is_none() {
+                state.drill = Some(scenario.clone());
+            }
+        }
+        EventKind::ServiceRecovered { .. } => {
+            state.recovered_at = Some(at);
+            state.run = RunState::RolledBack;
+            state.ended_at = Some(at);
+        }
+        EventKind::RecoveryUnconfirmed { .. } => {
+            state.run = RunState::RolledBack;
+            state.ended_at = Some(at);
         }
         EventKind::IntentRefused { .. } => {}
         EventKind::ChecklistChecked { role, item, .. } => {

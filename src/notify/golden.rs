@@ -69,6 +69,7 @@ fn samples(state: &State) -> Vec<(Actor, EventKind)> {
                 plan,
                 seed: 7,
                 drill: None,
+                injection: None,
             },
         ),
         (

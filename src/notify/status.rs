@@ -269,9 +269,22 @@ fn doing_internal(state: &State) -> String {
             )
         }
         RunState::Completed => "nothing more: every wave is done".into(),
+        RunState::Recovering { .. } => {
+            let still = crate::engine::recovery::still_breaching(state);
+            if still.is_empty() {
+                "rolled back; confirming the service has recovered".into()
+            } else {
+                format!(
+                    "rolled back; verifying the system, then dependent services, then the business flow (still in breach: {})",
+                    still.join(", ")
+                )
+            }
+        }
+        RunState::RolledBack if state.recovered_at.is_some() => {
+            "rolled back; the service has recovered, every gate is clear".into()
+        }
         RunState::RolledBack => {
-            "rolled back; verifying the system, then dependent services, then the business flow"
-                .into()
+            "rolled back; the service was not seen to recover, the team is investigating".into()
         }
     }
 }
@@ -290,7 +303,10 @@ fn doing_external(state: &State) -> String {
         }
         RunState::RollingBack { .. } => "we are reverting the change".into(),
         RunState::Completed => "the maintenance is complete".into(),
-        RunState::RolledBack => {
+        RunState::RolledBack if state.recovered_at.is_some() => {
+            "the change has been reverted and service is back to normal".into()
+        }
+        RunState::Recovering { .. } | RunState::RolledBack => {
             "the change has been reverted and we are verifying that service is normal".into()
         }
     }

@@ -129,6 +129,14 @@ pub(crate) fn score(
     let ms = measures(k, &plan.targets);
     let find = |name: &str| ms.iter().find(|m| m.name == name);
     let mut lines = Vec::new();
+    if let Some(first) = state.injected.first() {
+        lines.push(line(
+            "fault injected",
+            format!("{} {} ({})", hms(first.at), first.scenario, first.why),
+            "—".into(),
+            Verdict::NoTarget,
+        ));
+    }
     match (&k.fault_began, &k.detected) {
         (Some(b), Some(d)) => {
             lines.push(line(
@@ -215,17 +223,24 @@ pub(crate) fn score(
             m.verdict,
         ));
     }
-    if let Some(b) = &k.fault_began {
+    if let (Some(b), Some(d)) = (&k.fault_began, &k.detected) {
+        // Hosts whose upgrade began between the fault and its detection could not have been
+        // spared; one started after detection is a gate that did not hold (DESIGN §3 rule 3).
         let hosts = blast_radius(state, b.at);
-        let verdict = if hosts.is_empty() {
+        let after_detection = blast_radius(state, d.at);
+        let verdict = if after_detection.is_empty() {
             Verdict::Pass
         } else {
             Verdict::Fail
         };
         lines.push(line(
             "blast radius",
-            format!("{} host(s) upgraded after the fault began", hosts.len()),
-            "0 hosts".into(),
+            format!(
+                "{} host(s) upgraded after the fault began, {} after it was detected",
+                hosts.len(),
+                after_detection.len()
+            ),
+            "0 after detection".into(),
             verdict,
         ));
     }

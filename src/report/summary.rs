@@ -104,7 +104,13 @@ fn outcome(c: &Ctx<'_>) -> String {
     let tail = format!("; {failed} host(s) failed, {rolled} rolled back");
     match &c.state.run {
         RunState::Completed => format!("completed: every wave done{tail}"),
-        RunState::RolledBack => format!("rolled back{tail}"),
+        RunState::RolledBack if c.state.recovered_at.is_some() => {
+            format!("rolled back, service recovered{tail}")
+        }
+        RunState::RolledBack => format!("rolled back, service not seen to recover{tail}"),
+        RunState::Recovering { .. } => {
+            format!("rolled back, still watching for recovery when the journal ends{tail}")
+        }
         RunState::RollingBack { scope } => format!(
             "rolling back {} when the journal ends{tail}",
             scope.describe()

@@ -95,6 +95,7 @@ fn fault_by_a_person() -> Vec<Record<EventKind>> {
                 plan: Box::new(plan()),
                 seed: 1,
                 drill: None,
+                injection: None,
             },
         ),
         (

@@ -11,8 +11,10 @@
 //! - *acknowledged*: the first event caused by a person after detection;
 //! - *paused*, *rollback started*: the first `paused` / `rollback_started` after detection;
 //! - *rollback done* (mitigated): the first `rollback_completed` after that rollback started;
-//! - *service recovered* (resolved): once the rollback is done, the first moment no rule that
-//!   breached is still in breach; the rollback's end when no rule was involved.
+//! - *service recovered* (resolved): the run's `service_recovered` (its recovery watch saw
+//!   every rule clear after the rollback); in journals without one, once the rollback is done,
+//!   the first moment no rule that breached is still in breach (per-host rules of rolled-back
+//!   hosts no longer count); the rollback's end when no rule was involved.
 
 use std::collections::BTreeSet;
 
@@ -304,10 +306,25 @@ fn recovery(
     rule: Option<String>,
     done: Option<&Moment>,
 ) -> Option<Moment> {
+    // The run's own recovery watch said so: that is the moment.
+    if let Some(r) = records
+        .iter()
+        .find(|r| r.seq > detected.seq && matches!(r.event, EventKind::ServiceRecovered { .. }))
+    {
+        return moment(
+            r,
+            "service_recovered: the recovery watch saw every rule clear after the rollback",
+        );
+    }
     let mut breached: BTreeSet<String> = rule.into_iter().collect();
     let mut involved = !breached.is_empty();
     for r in records.iter().filter(|r| r.seq > detected.seq) {
         match &r.event {
+            // A rolled-back host leaves its per-host rules (as it leaves the poller's set).
+            EventKind::HostRolledBack { host } => {
+                let suffix = format!("@{host}");
+                breached.retain(|k| !k.ends_with(&suffix));
+            }
             EventKind::RuleBreached {
                 state: RuleState::Breach,
                 evidence,

@@ -41,6 +41,11 @@ impl StepLauncher {
         }
     }
 
+    /// Sets a variable in the environment of every step started from now on.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.insert(key.to_string(), value.to_string());
+    }
+
     /// Spawns one process per job named by the `host_step_started` records (already on disk).
     pub fn launch(&self, records: &[Record<EventKind>]) {
         let mut jobs: Vec<(u64, usize, StepName, Vec<String>)> = Vec::new();

@@ -73,7 +73,14 @@ pub struct RunConfig {
     pub step_env: BTreeMap<String, String>,
     /// The drill's fault scenario, when this run is a drill.
     pub drill: Option<String>,
+    /// How faults are injected into this run (demos and drills); None for a real run.
+    pub injection: Option<crate::engine::event::Injection>,
+    /// Injects a scenario into the simulated fleet, when the run has one.
+    pub injector: Option<Injector>,
 }
+
+/// What injects a fault scenario into the simulated fleet; its error is said to the operator.
+pub type Injector = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
 /// Sees every journaled event and the state after it; the headless printer and the cockpit.
 pub trait Observer {
@@ -112,6 +119,7 @@ pub struct Runner {
     notifier: crate::notify::Notifier,
     notifications: mpsc::Receiver<EventKind>,
     metrics: Option<metrics::MetricsLink>,
+    injector: Option<Injector>,
 }
 
 /// The wall clock, in the one place the shell reads it.
@@ -178,7 +186,13 @@ impl Runner {
             notifier,
             notifications,
             metrics: None,
+            injector: config.injector.clone(),
         };
+        // A resumed drill's fault is in force again before any step starts.
+        if let Some(last) = runner.state.injected.last() {
+            let scenario = last.scenario.clone();
+            runner.apply_injection(&scenario);
+        }
         // A run killed before its first event was written has an empty journal: start it now.
         if fresh || runner.state.plan.is_none() {
             let seed = seed_from(&run_id);
@@ -188,6 +202,7 @@ impl Runner {
                 plan: Box::new(config.plan),
                 seed,
                 drill: config.drill,
+                injection: config.injection,
             };
             runner.record_all(config.actor.clone(), vec![start], observer)?;
         } else {
@@ -228,6 +243,11 @@ impl Runner {
             engine::apply(&mut self.state, r);
             observer.event(r, &self.state);
         }
+        for r in &records {
+            if let EventKind::FaultInjected { scenario, .. } = &r.event {
+                self.apply_injection(scenario);
+            }
+        }
         self.launcher.launch(&records);
         if let Some(m) = &self.metrics {
             m.publish(&self.state);
@@ -237,6 +257,28 @@ impl Runner {
             self.record_all(Actor::ripcord(), queued, observer)?;
         }
         Ok(())
+    }
+
+    /// The effect of `fault_injected` (already journaled): the simulated fleet starts the
+    /// scenario, or the steps started from now on carry `RIPCORD_DRILL=<scenario>`.
+    fn apply_injection(&mut self, scenario: &str) {
+        use crate::engine::event::InjectTarget;
+        match self.state.injection.as_ref().map(|i| i.target) {
+            Some(InjectTarget::Steps) => self.launcher.set_env("RIPCORD_DRILL", scenario),
+            Some(InjectTarget::Simulator) => {
+                let result = match &self.injector {
+                    Some(inject) => inject(scenario),
+                    None => Err("this process has no simulated fleet (resume the demo or drill with its own command)".into()),
+                };
+                if let Err(why) = result {
+                    tracing::warn!("fault {scenario} not injected: {why}");
+                    eprintln!(
+                        "ripcord: warning: fault {scenario} journaled but not injected: {why}"
+                    );
+                }
+            }
+            None => {}
+        }
     }
 
     /// Runs `decide` until it has nothing more to say.
@@ -299,6 +341,23 @@ impl Runner {
             eprintln!(
                 "ripcord: wave {wave} waits for the commander's approval: run again with --resume {} --yes, or approve it in the cockpit",
                 self.state.run_id
+            );
+            return Ok(Some(Ending::Halted));
+        }
+        if let RunState::Recovering { .. } = self.state.run {
+            // The recovery watch waits on its own; only a further rollback it offers needs
+            // a decision.
+            let Some(offer) = self.state.live_offers().last() else {
+                return Ok(None);
+            };
+            if on_halt == HaltPolicy::Rollback {
+                self.submit(actor, &Intent::ConfirmRollback, observer)?;
+                self.settle(observer)?;
+                return Ok(None);
+            }
+            eprintln!(
+                "ripcord: run {} rolled back but has not recovered: {}; decide, then resume with `ripcord run RUNBOOK --resume {}`",
+                self.state.run_id, offer.reason, self.state.run_id
             );
             return Ok(Some(Ending::Halted));
         }

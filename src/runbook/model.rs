@@ -746,6 +746,16 @@ pub struct Contacts {
     pub traffic_switch: Option<String>,
 }
 
+/// `[drill]`: how a rehearsal of this plan breaks it on purpose. `ripcord run` never
+/// injects anything; `ripcord drill` and `ripcord demo --fault` do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drill {
+    /// The scenario `ripcord drill` injects when `--fault` names none.
+    pub fault: Option<String>,
+    /// 1-based wave whose start injects the fault (default 1).
+    pub wave: usize,
+}
+
 /// A checked runbook.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Runbook {
@@ -778,4 +788,7 @@ pub struct Runbook {
     pub notify: Vec<NotifyChannel>,
     /// Contacts.
     pub contacts: Contacts,
+    /// `[drill]`, if the plan says how to rehearse it.
+    #[serde(default)]
+    pub drill: Option<Drill>,
 }

@@ -77,6 +77,8 @@ pub struct RawRunbook {
     pub notify: Vec<S<RawNotify>>,
     /// `[contacts]`.
     pub contacts: Option<S<RawContacts>>,
+    /// `[drill]`.
+    pub drill: Option<S<RawDrill>>,
 }
 
 impl RawRunbook {
@@ -95,6 +97,7 @@ impl RawRunbook {
         take(&mut self.scrape, other.scrape);
         take(&mut self.roles, other.roles);
         take(&mut self.contacts, other.contacts);
+        take(&mut self.drill, other.drill);
         self.wave.extend(other.wave);
         self.watch.extend(other.watch);
         self.alerts.extend(other.alerts);
@@ -325,6 +328,16 @@ pub struct RawContacts {
     pub escalation: Option<String>,
     /// How traffic is switched away.
     pub traffic_switch: Option<String>,
+}
+
+/// `[drill]`: the fault a rehearsal of this plan injects, and when.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDrill {
+    /// Scenario name.
+    pub fault: Option<S<String>>,
+    /// 1-based wave whose start injects it.
+    pub wave: Option<S<i64>>,
 }
 
 #[cfg(test)]

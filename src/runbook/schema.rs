@@ -157,6 +157,8 @@ pub(super) const CONTACTS: &[(&str, Shape)] = &[
     ("traffic_switch", Value),
 ];
 
+pub(super) const DRILL: &[(&str, Shape)] = &[("fault", Value), ("wave", Value)];
+
 /// The top level of a runbook.
 pub const ROOT: &[(&str, Shape)] = &[
     ("plan", Table(PLAN)),
@@ -171,6 +173,7 @@ pub const ROOT: &[(&str, Shape)] = &[
     ("roles", Table(ROLES)),
     ("notify", Array(&Table(NOTIFY))),
     ("contacts", Table(CONTACTS)),
+    ("drill", Table(DRILL)),
 ];
 
 /// Reports every unknown key of `root` (at its position, with the closest valid name) and

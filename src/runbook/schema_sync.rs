@@ -49,6 +49,7 @@ fn the_key_tree_matches_the_raw_structs() {
     use crate::runbook::raw::*;
     assert_eq!(keys(ROOT), sorted_fields::<RawRunbook>());
     assert_eq!(keys(PLAN), sorted_fields::<RawPlan>());
+    assert_eq!(keys(DRILL), sorted_fields::<RawDrill>());
     assert_eq!(keys(POLICY), sorted_fields::<RawPolicy>());
     assert_eq!(keys(FLEET), sorted_fields::<RawFleet>());
     assert_eq!(keys(WAVE), sorted_fields::<RawWave>());

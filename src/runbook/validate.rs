@@ -11,7 +11,7 @@ use super::model::{
     BackupRule, Confirmer, OnBreach, OnHostFailure, PlanInfo, Policy, Reverify, Risk, Runbook,
     Setting,
 };
-use super::raw::{RawPlan, RawPolicy, RawRunbook, S};
+use super::raw::{RawDrill, RawPlan, RawPolicy, RawRunbook, S};
 use super::validate_waves::{APPROVALS, place, waves};
 use super::values::Ctx;
 use super::waves::PlannedWave;
@@ -79,6 +79,11 @@ pub fn validate(
     let steps = validate_steps::steps(raw.steps.as_ref(), risk, ctx);
     let (metrics, watches, alerts) = validate_watch::metrics(raw, ctx);
     let (checklists, notify, contacts) = validate_people::people(raw, ctx);
+    let wave_count = match &waves {
+        Some((specs, _)) if !specs.is_empty() => Some(specs.len()),
+        _ => None,
+    };
+    let drill = drill(raw.drill.as_ref(), wave_count, ctx);
 
     if let Some((specs, spots)) = &waves {
         super::validate_waves::soak_covers_rules(specs, spots, &watches, ctx);
@@ -110,10 +115,54 @@ pub fn validate(
             checklists,
             notify,
             contacts,
+            drill,
         },
         waves: planned,
         default_waves,
     })
+}
+
+/// `[drill]`: a scenario name (letters, digits, `-`, `_`) and a wave the plan has.
+fn drill(
+    raw: Option<&S<RawDrill>>,
+    wave_count: Option<usize>,
+    ctx: &mut Ctx<'_>,
+) -> Option<super::model::Drill> {
+    let d = raw?.get_ref();
+    let fault = d.fault.as_ref().and_then(|f| {
+        let name = ctx.non_empty(f, "fault")?;
+        let ok = name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if ok {
+            Some(name)
+        } else {
+            ctx.error(
+                f.span().start,
+                format!("`fault` = \"{name}\" is not a scenario name"),
+                "use letters, digits, - and _ only, e.g. \"5xx\" or \"slow-burn\" (the simulator knows 5xx, latency, boot, slow-burn, one-bad-host)",
+            );
+            None
+        }
+    });
+    let wave = match &d.wave {
+        None => 1,
+        Some(w) => {
+            let n = ctx.count(w, "wave", 1)? as usize;
+            if let Some(count) = wave_count
+                && n > count
+            {
+                ctx.error(
+                    w.span().start,
+                    format!("`wave` = {n}: the plan has {count} wave(s)"),
+                    format!("name a wave from 1 to {count}: the fault is injected when it starts"),
+                );
+                return None;
+            }
+            n
+        }
+    };
+    Some(super::model::Drill { fault, wave })
 }
 
 fn plan_info(raw: Option<&S<RawPlan>>, ctx: &mut Ctx<'_>, today: NaiveDate) -> Option<PlanInfo> {

@@ -58,6 +58,21 @@ impl Fault {
         }
     }
 
+    /// What the scenario does to the fleet, in a sentence for the cockpit.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fault::Errors5xx => "hosts on the new version answer 8% of requests with HTTP 500",
+            Fault::Latency => "hosts on the new version answer three times slower",
+            Fault::Boot => "every 7th host upgraded from now on does not come back from its reboot",
+            Fault::SlowBurn => {
+                "errors on hosts on the new version creep up from 0% to 10% over 90 seconds"
+            }
+            Fault::OneBadHost => {
+                "the second host to be upgraded answers 30% of requests with HTTP 500"
+            }
+        }
+    }
+
     /// Extra error ratio (HTTP 500) of an upgraded, running host.
     ///
     /// `burn_secs` is how long the fault has been hurting this host (since the later of

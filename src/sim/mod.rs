@@ -92,6 +92,14 @@ impl SimHandle {
         server::lock(&self.fleet).inject(Some(fault), Utc::now());
     }
 
+    /// A handle that starts fault scenarios on this fleet from another task (the run loop's
+    /// effect of `fault_injected`).
+    pub fn fault_switch(&self) -> FaultSwitch {
+        FaultSwitch {
+            fleet: Arc::clone(&self.fleet),
+        }
+    }
+
     /// Clears the active fault scenario.
     pub fn clear_fault(&self) {
         server::lock(&self.fleet).inject(None, Utc::now());
@@ -113,6 +121,21 @@ impl SimHandle {
     /// Stops the server and waits until it is gone.
     pub async fn shutdown(self) {
         self.server.shutdown().await;
+    }
+}
+
+/// Starts fault scenarios on a running simulator; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct FaultSwitch {
+    fleet: SharedFleet,
+}
+
+impl FaultSwitch {
+    /// Starts the scenario named `name` now (replacing any active one).
+    pub fn inject_named(&self, name: &str) -> Result<Fault, UnknownFault> {
+        let fault: Fault = name.parse()?;
+        server::lock(&self.fleet).inject(Some(fault), Utc::now());
+        Ok(fault)
     }
 }
 

@@ -2,7 +2,7 @@
 //! state. Keys the operator's role may not use explain why instead of acting.
 
 use super::app::{ChartMarker, FlashKind, Focus, Overlay, UiState, ZOOMS};
-use super::dialog::{self, Composer, Dialog, FaultForm, ImpactForm, Reply};
+use super::dialog::{self, Composer, Dialog, FaultForm, ImpactForm, InjectForm, Reply};
 use super::editor::TextArea;
 use super::keymap::{Action, Key};
 use super::view::{grid, layout};
@@ -42,6 +42,9 @@ pub fn probe(action: Action, state: &State, ui: &UiState) -> Option<Intent> {
         Action::CheckItem => Intent::CheckItem {
             role: ui.sel.tab,
             item: 0,
+        },
+        Action::InjectFault => Intent::InjectFault {
+            scenario: String::new(),
         },
         Action::Compose => Intent::SendStatusUpdate {
             audience: crate::runbook::Audience::Internal,
@@ -205,6 +208,11 @@ fn on_action(ui: &mut UiState, state: &State, action: Action, key: &Key) -> Vec<
         },
         Action::DeclareFault => open(ui, Dialog::Fault(FaultForm::new(ui.who.role))),
         Action::RecordImpact => open(ui, Dialog::Impact(ImpactForm::default())),
+        Action::InjectFault => match InjectForm::new(state, ui.who.role) {
+            Ok(f) if !state.run.is_over() => open(ui, Dialog::Inject(f)),
+            Ok(_) => ui.flash(FlashKind::Info, "the run is over: nothing to inject into"),
+            Err(why) => ui.flash(FlashKind::Info, why),
+        },
         Action::Compose => open(
             ui,
             Dialog::Compose(Composer::new(state, ui.now, ui.status_text.clone())),

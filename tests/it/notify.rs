@@ -128,6 +128,7 @@ impl Rig {
                 plan: Box::new(plan),
                 seed: 1,
                 drill: None,
+                injection: None,
             }],
         );
         rig

@@ -156,7 +156,13 @@ fn doing(state: &State) -> String {
         RunState::Paused { reason, .. } => format!("paused ({reason}); deciding the next step"),
         RunState::RollingBack { scope } => format!("rolling back {}", scope.describe()),
         RunState::Completed => "the upgrade is complete".into(),
-        RunState::RolledBack => "the change is rolled back; verifying services".into(),
+        RunState::Recovering { .. } => "the change is rolled back; verifying services".into(),
+        RunState::RolledBack if state.recovered_at.is_some() => {
+            "the change is rolled back and the service has recovered".into()
+        }
+        RunState::RolledBack => {
+            "the change is rolled back; the service has not recovered yet".into()
+        }
         RunState::NotStarted => "preparing".into(),
         RunState::Running => match state.active_wave() {
             Some(n) => match state.waves[n - 1].state {
@@ -267,7 +273,7 @@ pub fn prefill(state: &State, audience: Audience, now: Timestamp) -> String {
         Audience::External => {
             let stage = match &state.run {
                 RunState::Completed => "has been completed",
-                RunState::RolledBack => "has been rolled back",
+                RunState::RolledBack | RunState::Recovering { .. } => "has been rolled back",
                 RunState::RollingBack { .. } => "is being rolled back",
                 RunState::Paused { .. } => "is paused",
                 _ => "is in progress",

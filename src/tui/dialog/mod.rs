@@ -1,10 +1,11 @@
-//! Dialogs: destructive confirmations, the fault and impact forms, the status-update composer
-//! and the host filter. Each takes keys and answers with a [`Reply`]; none touches the run —
+//! Dialogs: destructive confirmations, the fault and impact forms, the demo's fault picker,
+//! the status-update composer and the host filter. Each takes keys and answers with a [`Reply`]; none touches the run —
 //! a confirmed dialog hands back the intent for the engine to judge.
 
 pub mod compose;
 pub mod confirm;
 pub mod forms;
+pub mod inject;
 
 use crossterm::event::KeyCode;
 
@@ -15,6 +16,7 @@ use crate::engine::{Intent, State};
 pub use compose::{Composer, StatusText};
 pub use confirm::{Button, Confirm, Then};
 pub use forms::{FaultForm, ImpactForm};
+pub use inject::InjectForm;
 
 /// An open dialog.
 #[derive(Debug, Clone)]
@@ -25,6 +27,8 @@ pub enum Dialog {
     Fault(FaultForm),
     /// Record business impact.
     Impact(ImpactForm),
+    /// Inject a drill fault into the simulated fleet.
+    Inject(InjectForm),
     /// Write and send a status update.
     Compose(Composer),
     /// Filter hosts (live).
@@ -58,6 +62,7 @@ impl Dialog {
             Dialog::Confirm(c) => c.on_key(key, action),
             Dialog::Fault(f) => f.on_key(key, action, state),
             Dialog::Impact(f) => f.on_key(key, action),
+            Dialog::Inject(f) => f.on_key(key, action, state),
             Dialog::Compose(c) => c.on_key(key, action, state),
             Dialog::Filter(t) => match action {
                 Some(Action::Close) => Reply::Filter {

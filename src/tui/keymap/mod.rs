@@ -32,6 +32,8 @@ pub enum Action {
     DeclareFault,
     /// Record business impact.
     RecordImpact,
+    /// Inject a drill fault into the simulated fleet (demo and drill).
+    InjectFault,
     /// Check the selected checklist item.
     CheckItem,
     /// Write a status update.
@@ -134,6 +136,7 @@ pub const TABLE: &[Entry] = &[
     e(Action::Filter, "filter", &["/"], Some("filter"), "filter hosts by name or state (Enter keeps, Esc clears)", Group::Hosts),
     e(Action::DeclareFault, "declare_fault", &["d"], Some("fault"), "declare a fault: minor, functional or severe, with its consequences shown", Group::People),
     e(Action::RecordImpact, "record_impact", &["i"], Some("impact"), "record business impact: traffic drop and failed transactions in %", Group::People),
+    e(Action::InjectFault, "inject_fault", &["I"], None, "inject a fault into the simulated fleet (demo, drill): pick, then confirm", Group::People),
     e(Action::CheckItem, "check_item", &["space", "x"], Some("check"), "check the selected checklist item", Group::People),
     e(Action::Compose, "compose", &["n"], Some("notify"), "write a status update (internal or external), pre-filled, then send it", Group::People),
     e(Action::FocusNext, "focus_next", &["tab"], None, "next block", Group::Screen),

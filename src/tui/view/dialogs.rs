@@ -126,6 +126,44 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &UiState, d: &Dial
             ));
             boxed(frame, area, t, "Declare a fault", lines, 84);
         }
+        Dialog::Inject(f) => {
+            let mut lines = vec![Line::styled(
+                "Scenario (↑ ↓ or 1-9), injected into the simulated fleet now:",
+                label_style(f.focus == 0, t),
+            )];
+            for (i, s) in f.scenarios.iter().enumerate() {
+                let chosen = i == f.chosen;
+                let style = if chosen {
+                    t.focus().add_modifier(Modifier::BOLD)
+                } else {
+                    t.text()
+                };
+                lines.push(Line::styled(
+                    format!(
+                        "  {} {} {s:<13} {}",
+                        if chosen { "(•)" } else { "( )" },
+                        i + 1,
+                        crate::tui::dialog::inject::what_it_does(s)
+                    ),
+                    style,
+                ));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "The injection is journaled as fault_injected and the run becomes a drill: the report scores how the plan caught it.",
+                t.muted(),
+            ));
+            note(&mut lines, f.note.as_deref(), t);
+            lines.push(Line::raw(""));
+            lines.push(buttons(
+                &[
+                    ("Cancel", f.focus == 1, true),
+                    (&format!("Inject {}", f.scenario()), f.focus == 2, true),
+                ],
+                t,
+            ));
+            boxed(frame, area, t, "Inject a drill fault", lines, 100);
+        }
         Dialog::Impact(f) => {
             let mut lines = Vec::new();
             for (i, (label, field)) in [

@@ -25,7 +25,9 @@ pub fn height(state: &State, ui: &UiState, term_height: u16) -> u16 {
 fn run_meaning(run: &RunState) -> Meaning {
     match run {
         RunState::Running | RunState::Completed => Meaning::Ok,
-        RunState::Paused { .. } | RunState::RolledBack => Meaning::Warn,
+        RunState::Paused { .. } | RunState::RolledBack | RunState::Recovering { .. } => {
+            Meaning::Warn
+        }
         RunState::RollingBack { .. } => Meaning::Breach,
         RunState::NotStarted => Meaning::Muted,
     }

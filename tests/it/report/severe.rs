@@ -229,6 +229,7 @@ pub fn write(state_dir: &Path, drill: Option<&str>) -> PathBuf {
             plan: Box::new(plan),
             seed: 7,
             drill: drill.map(str::to_string),
+            injection: None,
         },
     );
     d.intent(
