@@ -82,6 +82,14 @@ pub fn planned_fault(
         ),
         (None, _) => return Ok(None),
     };
+    let slug = scenario
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if scenario.is_empty() || !slug {
+        anyhow::bail!(
+            "--fault \"{scenario}\" is not a scenario name: use letters, digits, - and _ only (the simulator knows 5xx, latency, boot, slow-burn, one-bad-host)"
+        );
+    }
     let wave = choice.wave.or(from_runbook.map(|d| d.wave)).unwrap_or(1);
     if wave == 0 || wave > waves {
         anyhow::bail!(

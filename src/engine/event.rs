@@ -137,7 +137,7 @@ pub struct PlannedFault {
     pub scenario: String,
     /// 1-based wave whose start injects it.
     pub wave: usize,
-    /// Where the choice came from: `--fault`, `[drill] of the runbook`.
+    /// Where the choice came from: `--fault`, `[drill] fault of the runbook`.
     pub source: String,
 }
 

@@ -393,6 +393,8 @@ pub(super) fn apply_event(state: &mut State, record: &Record<EventKind>, at: Tim
             state.rollback = None;
             if !matches!(scope, Scope::Hosts { .. }) {
                 let watched = state.plan.as_ref().is_some_and(|p| !p.rules.is_empty());
+                // The halt's decision was taken: the rollback is done.
+                state.halted = None;
                 if watched {
                     state.run = RunState::Recovering { since: at };
                 } else {

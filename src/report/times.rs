@@ -234,10 +234,22 @@ pub fn key_times(records: &[Record<EventKind>], state: &State) -> KeyTimes {
             _ => {}
         }
     }
+    let watched = records.iter().any(|r| {
+        matches!(
+            r.event,
+            EventKind::ServiceRecovered { .. } | EventKind::RecoveryUnconfirmed { .. }
+        )
+    });
     k.run_ended = records.iter().find_map(|r| match &r.event {
         EventKind::RunCompleted {} => moment(r, "every wave done"),
+        // A rollback is followed by the recovery watch: the run ends with it.
+        EventKind::ServiceRecovered { .. } => moment(r, "rolled back; the service recovered"),
+        EventKind::RecoveryUnconfirmed { .. } => moment(
+            r,
+            "rolled back; recovery not confirmed by the restore deadline",
+        ),
         EventKind::RollbackCompleted { scope, .. }
-            if !matches!(scope, crate::engine::Scope::Hosts { .. }) =>
+            if !matches!(scope, crate::engine::Scope::Hosts { .. }) && !watched =>
         {
             moment(r, format!("rollback of {} completed", scope.describe()))
         }

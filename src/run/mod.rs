@@ -268,7 +268,7 @@ impl Runner {
             Some(InjectTarget::Simulator) => {
                 let result = match &self.injector {
                     Some(inject) => inject(scenario),
-                    None => Err("this process has no simulated fleet (resume the demo or drill with its own command)".into()),
+                    None => Err("this process has no simulated fleet to inject it into (a demo or drill --demo resumed with `ripcord run` runs without its simulator)".into()),
                 };
                 if let Err(why) = result {
                     tracing::warn!("fault {scenario} not injected: {why}");

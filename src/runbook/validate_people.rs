@@ -36,6 +36,9 @@ pub const NOTIFY_EVENTS: &[&str] = &[
     "handover",
     "run_completed",
     "run_halted",
+    "service_recovered",
+    "recovery_unconfirmed",
+    "fault_injected",
     // The remaining engine event types (any may be subscribed to; notification_* never are).
     "run_resumed",
     "host_step_started",

@@ -1,13 +1,11 @@
 //! `ripcord demo --headless` end to end: the simulator, the demo plan, real step processes.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::common::ripcord;
 
-fn spawn_demo(state: &Path, hosts: usize, fault: Option<&str>) -> Child {
+fn spawn_demo(state: &Path, hosts: usize, extra: &[&str]) -> Child {
     let mut cmd = ripcord();
     cmd.args([
         "demo",
@@ -16,10 +14,8 @@ fn spawn_demo(state: &Path, hosts: usize, fault: Option<&str>) -> Child {
         &hosts.to_string(),
         "--state-dir",
     ])
-    .arg(state);
-    if let Some(f) = fault {
-        cmd.args(["--fault", f]);
-    }
+    .arg(state)
+    .args(extra);
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -48,7 +44,7 @@ fn of_type<'a>(j: &'a [serde_json::Value], t: &str) -> Vec<&'a serde_json::Value
 #[test]
 fn demo_headless_upgrades_every_host_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
-    let out = spawn_demo(dir.path(), 10, None).wait_with_output().unwrap();
+    let out = spawn_demo(dir.path(), 10, &[]).wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -83,13 +79,17 @@ fn demo_headless_upgrades_every_host_and_exits_0() {
         of_type(&j, "fault_declared").is_empty(),
         "a clean run raises no fault:\n{stdout}"
     );
+    assert!(
+        of_type(&j, "fault_injected").is_empty() && j[0]["event"].get("drill").is_none(),
+        "a demo without --fault injects nothing and is no drill"
+    );
     // The steps really ran against the simulator: every host reports the new version.
     assert!(stdout.contains("run completed"));
 }
 
-/// Each fault scenario is caught by the plan's gates and ends as the demo policy says:
-/// paused with a rollback (exit 4) or halted for a decision (exit 3), evidence in the journal,
-/// and no wave started after the fault was declared.
+/// Each fault scenario, injected as the canary wave starts (`--fault-wave 1`), is caught by the
+/// plan's gates and ends as the demo policy says: rolled back and recovered (exit 4) or halted
+/// for a decision (exit 3), evidence in the journal, and no wave started after the fault.
 #[test]
 fn every_fault_scenario_auto_pauses_and_leaves_the_evidence() {
     let scenarios = ["5xx", "latency", "boot", "slow-burn", "one-bad-host"];
@@ -100,7 +100,7 @@ fn every_fault_scenario_auto_pauses_and_leaves_the_evidence() {
     let children: Vec<Child> = scenarios
         .iter()
         .zip(&dirs)
-        .map(|(f, d)| spawn_demo(d.path(), 10, Some(f)))
+        .map(|(f, d)| spawn_demo(d.path(), 10, &["--fault", f, "--fault-wave", "1"]))
         .collect();
     for ((fault, dir), child) in scenarios.iter().zip(&dirs).zip(children) {
         let out = child.wait_with_output().unwrap();
@@ -141,73 +141,118 @@ fn every_fault_scenario_auto_pauses_and_leaves_the_evidence() {
             }),
         };
         assert!(evidence_ok, "{fault}: evidence missing\n{stdout}");
+        let injected = j
+            .iter()
+            .position(|r| r["event"]["type"] == "fault_injected")
+            .unwrap_or_else(|| panic!("{fault}: no fault_injected\n{stdout}"));
+        assert_eq!(j[injected]["event"]["scenario"], *fault);
+        assert_eq!(
+            j[injected - 1]["event"]["type"],
+            "wave_started",
+            "{fault}: injected as wave 1 starts"
+        );
+        assert!(
+            injected < first_fault,
+            "{fault}: injected before it was seen"
+        );
         if code == Some(4) {
             assert!(!of_type(&j, "rollback_completed").is_empty(), "{fault}");
+            assert_eq!(
+                of_type(&j, "service_recovered").len(),
+                1,
+                "{fault}: a rollback of the only upgraded wave restores the service\n{stdout}"
+            );
         }
     }
 }
 
-/// The reference scenario of DESIGN §6: 100 hosts in waves of 10 / 30 / 60, the fault begins
-/// during wave 2; ripcord pauses and touches no host of wave 3.
+/// The reference scenario of DESIGN §6: 100 hosts in waves of 10 / 30 / 60, and the fault
+/// begins as wave 2 starts — injected by the demo runbook's `[drill] wave = 2`. ripcord pauses
+/// and touches no host of wave 3; the wave-2 rollback leaves the canaries' errors, so after the
+/// recovery grace the rest of the fleet's rollback is offered (confirmed by `--on-halt
+/// rollback` in a headless demo), and then the service recovers.
 #[test]
 fn a_fault_in_wave_two_leaves_wave_three_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = spawn_demo(dir.path(), 100, None);
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut stderr = stderr;
-    let mut sim = None;
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap_or(0) > 0 {
-        if let Some(addr) = line.strip_prefix("ripcord demo: simulator on ") {
-            sim = addr.split_whitespace().next().map(str::to_string);
-            break;
-        }
-        line.clear();
-    }
-    let sim = sim.expect("the demo names its simulator");
-    // Keep draining stderr: a closed pipe would fail the demo's next message.
-    let drain = std::thread::spawn(move || stderr.lines().map_while(Result::ok).count());
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let deadline = Instant::now() + Duration::from_secs(240);
-    let mut lines = Vec::new();
-    for line in stdout.lines().map_while(Result::ok) {
-        lines.push(line.clone());
-        if line.contains("wave 2 started") {
-            // The fault begins now: upgraded hosts start answering 8% errors.
-            let mut s = std::net::TcpStream::connect(&sim).unwrap();
-            write!(s, "POST /fault/5xx HTTP/1.1\r\nHost: sim\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-            let mut answer = String::new();
-            let _ = std::io::Read::read_to_string(&mut s, &mut answer);
-            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-        }
-        assert!(Instant::now() < deadline, "too slow:\n{}", lines.join("\n"));
-    }
-    let status = child.wait().unwrap();
-    let _ = drain.join();
-    assert!(
-        matches!(status.code(), Some(3) | Some(4)),
-        "{}",
-        lines.join("\n")
-    );
+    let out = spawn_demo(dir.path(), 100, &["--fault", "5xx"])
+        .wait_with_output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
     let j = journal(dir.path());
-    let wave3: Vec<String> = of_type(&j, "run_started")[0]["event"]["plan"]["waves"][2]["hosts"]
-        .as_array()
-        .unwrap()
+    let plan_waves = &of_type(&j, "run_started")[0]["event"]["plan"]["waves"];
+    let hosts_of = |w: usize| -> Vec<String> {
+        plan_waves[w]["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (wave2, wave3) = (hosts_of(1), hosts_of(2));
+    assert_eq!((wave2.len(), wave3.len()), (30, 60));
+    // The fault lands as wave 2 starts, before its first step.
+    let injected = j
         .iter()
-        .map(|h| h.as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(wave3.len(), 60);
+        .position(|r| r["event"]["type"] == "fault_injected")
+        .expect("the runbook's [drill] injected the fault");
+    assert_eq!(j[injected - 1]["event"]["type"], "wave_started");
+    assert_eq!(j[injected - 1]["event"]["wave"], 2);
+    assert!(
+        j[injected]["event"]["why"]
+            .as_str()
+            .unwrap()
+            .contains("wave 2 started"),
+        "{}",
+        j[injected]
+    );
+    let first_wave2_step = j
+        .iter()
+        .position(|r| {
+            r["event"]["type"] == "host_step_started"
+                && wave2.iter().any(|h| r["event"]["host"] == h.as_str())
+        })
+        .unwrap();
+    assert!(injected < first_wave2_step);
     let touched: Vec<&str> = of_type(&j, "host_step_started")
         .iter()
         .map(|r| r["event"]["host"].as_str().unwrap())
         .filter(|h| wave3.iter().any(|w| w == h))
         .collect();
     assert!(touched.is_empty(), "wave 3 hosts touched: {touched:?}");
+    assert!(!of_type(&j, "fault_declared").is_empty(), "{stdout}");
+    // Rolling back wave 2 leaves the canaries failing: the rest of the fleet is offered.
+    let fleet_offer = of_type(&j, "rollback_requested")
+        .into_iter()
+        .find(|r| r["event"]["scope"]["kind"] == "fleet")
+        .unwrap_or_else(|| panic!("no fleet rollback offered after the wave rollback\n{stdout}"));
     assert!(
-        !of_type(&j, "fault_declared").is_empty(),
-        "{}",
-        lines.join("\n")
+        fleet_offer["event"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("still in breach"),
+        "{fleet_offer}"
     );
+    let recovered = j
+        .iter()
+        .position(|r| r["event"]["type"] == "service_recovered")
+        .unwrap_or_else(|| panic!("the service never recovered\n{stdout}"));
+    assert_eq!(
+        recovered,
+        j.len() - 1 - trailing_notifications(&j[recovered + 1..])
+    );
+    assert!(stdout.contains("service recovered"), "{stdout}");
+}
+
+/// Journal lines after `service_recovered` may only be the outbox finishing its deliveries.
+fn trailing_notifications(rest: &[serde_json::Value]) -> usize {
+    rest.iter()
+        .filter(|r| {
+            r["event"]["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("notification_") || t.starts_with("status_update"))
+        })
+        .count()
 }
 
 #[test]

@@ -292,6 +292,17 @@ fn bad_thresholds_empty_commands_and_unknown_words_are_refused() {
 }
 
 #[test]
+fn a_drill_names_a_scenario_and_a_wave_the_plan_has() {
+    check_fails_with(
+        "bad_drill.toml",
+        &[
+            "error: tests/fixtures/bad/bad_drill.toml:19:9: `fault` = \"5xx; rm -rf\" is not a scenario name\n  help: use letters, digits, - and _ only, e.g. \"5xx\" or \"slow-burn\" (the simulator knows 5xx, latency, boot, slow-burn, one-bad-host)",
+            "error: tests/fixtures/bad/bad_drill.toml:20:8: `wave` = 3: the plan has 2 wave(s)\n  help: name a wave from 1 to 2: the fault is injected when it starts",
+        ],
+    );
+}
+
+#[test]
 fn syntax_and_type_errors_name_the_key_and_how_to_write_it() {
     check_fails_with(
         "syntax_error.toml",

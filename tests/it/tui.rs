@@ -52,6 +52,15 @@ struct Tmux {
 impl Tmux {
     /// A 120×40 terminal running the cockpit on a fresh plan folder with `plan`.
     fn start(name: &str, plan: &str) -> Tmux {
+        Tmux::launch(name, plan, "run plan.toml --name tester")
+    }
+
+    /// A 120×40 terminal running `ripcord demo` on a simulated fleet of 10 hosts.
+    fn demo(name: &str) -> Tmux {
+        Tmux::launch(name, PLAN, "demo --hosts 10")
+    }
+
+    fn launch(name: &str, plan: &str, args: &str) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("plan.toml"), plan).unwrap();
         let step = dir.path().join("step.sh");
@@ -61,7 +70,7 @@ impl Tmux {
         let socket = format!("ripcord-it-{name}-{}", std::process::id());
         let t = Tmux { socket, dir };
         let cmd = format!(
-            "cd {dir} && RIPCORD_STATE_DIR={dir}/state RIPCORD_CONFIG_DIR={dir}/config {bin} run plan.toml --name tester; echo RIPCORD_EXIT=$?; sleep 600",
+            "cd {dir} && USER=tester RIPCORD_STATE_DIR={dir}/state RIPCORD_CONFIG_DIR={dir}/config {bin} {args}; echo RIPCORD_EXIT=$?; sleep 600",
             dir = t.dir.path().display(),
             bin = env!("CARGO_BIN_EXE_ripcord"),
         );
@@ -108,7 +117,12 @@ impl Tmux {
 
     /// Waits (up to 30 s) until the screen satisfies `what`; the screen then.
     fn wait_for(&self, label: &str, what: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.wait_up_to(30, label, what)
+    }
+
+    /// Waits up to `secs` until the screen satisfies `what`; the screen then.
+    fn wait_up_to(&self, secs: u64, label: &str, what: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let s = self.screen();
             if what(&s) {
@@ -172,6 +186,11 @@ fn pause_resume_and_quit_with_confirmation_then_the_terminal_is_back() {
     );
     t.keys(&["p"]);
     t.wait_for("RUNNING again", |s| header(s).contains("RUNNING"));
+    // A real fleet is never broken on purpose: the fault key explains itself and does nothing.
+    t.keys(&["I"]);
+    t.wait_for("the fault key refused", |s| {
+        s.contains("faults are injected by key only into ripcord's simulated fleet")
+    });
 
     t.keys(&["q"]);
     // Wait for the whole dialog: a capture can land between two halves of one frame.
@@ -246,6 +265,47 @@ fn a_finished_run_stays_on_screen_until_q_then_exits_0() {
         "{s}"
     );
     assert_eq!(t.alternate_on(), "0");
+}
+
+/// The demo's fault key: I opens the picker (what each scenario does), Enter Enter injects the
+/// chosen one into the simulator, the timeline says so, and the plan's gates catch it.
+#[test]
+fn the_demo_fault_key_injects_a_scenario_that_the_gates_then_catch() {
+    let t = Tmux::demo("inject");
+    t.wait_up_to(60, "the demo running", |s| header(s).contains("RUNNING"));
+    t.keys(&["I"]);
+    let s = t.wait_for("the fault picker", |s| {
+        s.contains("Inject a drill fault") && s.contains("slow-burn")
+    });
+    assert!(s.contains("8% of requests with HTTP 500"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("focus on Inject", |s| s.contains("▸[ Inject 5xx ]"));
+    t.keys(&["Enter"]);
+    t.wait_for("the injection in the timeline", |s| {
+        s.contains("DRILL: fault 5xx injected")
+    });
+    // The canary answers 8% errors: a gate breaches after its `for` and the run pauses.
+    let s = t.wait_up_to(120, "the run paused by a gate", |s| {
+        header(s).contains("PAUSED")
+    });
+    assert!(s.contains("5xx"), "{s}");
+    let journal = t.journal();
+    let injected = journal
+        .lines()
+        .find(|l| l.contains("\"type\":\"fault_injected\""))
+        .expect("fault_injected journaled");
+    assert!(
+        injected.contains("\"role\":\"commander\"") && injected.contains("\"scenario\":\"5xx\""),
+        "{injected}"
+    );
+    assert!(journal.contains("\"type\":\"fault_declared\""), "{journal}");
+    t.keys(&["q"]);
+    t.wait_for("the quit confirmation", |s| {
+        s.contains("Quit the cockpit") && s.contains("▸[ Cancel ]")
+    });
+    t.keys(&["Tab", "Enter"]);
+    let s = t.wait_for("the shell again", |s| s.contains("RIPCORD_EXIT="));
+    assert!(s.contains("RIPCORD_EXIT=3"), "{s}");
 }
 
 /// The pid of the ripcord process whose working directory is `dir`.

@@ -99,13 +99,14 @@ mod tests {
     use crate::engine::event::{InjectTarget, Injection};
 
     fn demo_state() -> State {
-        let mut state = State::default();
-        state.injection = Some(Injection {
-            target: InjectTarget::Simulator,
-            scenarios: vec!["5xx".into(), "latency".into(), "boot".into()],
-            planned: None,
-        });
-        state
+        State {
+            injection: Some(Injection {
+                target: InjectTarget::Simulator,
+                scenarios: vec!["5xx".into(), "latency".into(), "boot".into()],
+                planned: None,
+            }),
+            ..State::default()
+        }
     }
 
     fn key(code: KeyCode) -> Key {

@@ -157,3 +157,46 @@ fn keys_the_role_may_not_use_are_dimmed_in_the_footer() {
     let (dim, line) = footer_of(Role::Technician);
     assert!(!dim, "p is live for the technician: {line}");
 }
+
+#[test]
+fn after_the_rollback_the_header_says_recovering_and_what_is_still_in_breach() {
+    let run = fixture::recovering(100);
+    assert!(
+        matches!(run.state.run, crate::engine::RunState::Recovering { .. }),
+        "{:?}",
+        run.state.run
+    );
+    let ui = ui(&run, Role::Commander, Theme::default_theme());
+    let (text, _) = render(&run, &ui, &panels(&run, true), 120, 40);
+    assert!(text.contains("RECOVERING"), "{text}");
+    assert!(
+        text.contains("watching until every rule clears — still in breach: HTTP 5xx ratio"),
+        "{text}"
+    );
+    insta::assert_snapshot!("recovering_120x40", text);
+}
+
+#[test]
+fn the_demo_fault_picker_says_what_each_scenario_does() {
+    use crate::engine::event::{InjectTarget, Injection};
+    let mut run = fixture::running(100);
+    run.state.injection = Some(Injection {
+        target: InjectTarget::Simulator,
+        scenarios: crate::sim::Fault::ALL
+            .iter()
+            .map(|f| f.name().to_string())
+            .collect(),
+        planned: None,
+    });
+    let mut ui = ui(&run, Role::Commander, Theme::default_theme());
+    let form = dialog::InjectForm::new(&run.state, Role::Commander).unwrap();
+    ui.overlay = Some(Overlay::Dialog(Box::new(Dialog::Inject(form))));
+    let (text, _) = render(&run, &ui, &panels(&run, false), 120, 40);
+    assert!(text.contains("Inject a drill fault"), "{text}");
+    assert!(
+        text.contains("slow-burn") && text.contains("creep up from 0% to 10% over 90 seconds"),
+        "{text}"
+    );
+    assert!(text.contains("[ Inject 5xx ]"), "{text}");
+    insta::assert_snapshot!("inject_120x40", text);
+}

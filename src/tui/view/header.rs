@@ -155,7 +155,7 @@ pub fn banners(state: &State, ui: &UiState) -> Vec<(Meaning, String)> {
     let keys = &ui.look.keymap;
     let now = ui.now;
     let mut out = Vec::new();
-    if let Some(offer) = state.offers.last() {
+    if let Some(offer) = state.live_offers().last() {
         out.push((
             Meaning::Breach,
             format!(
@@ -194,6 +194,21 @@ pub fn banners(state: &State, ui: &UiState) -> Vec<(Meaning, String)> {
                 c.vendor_support.as_deref().unwrap_or("not in the plan")
             ),
         ));
+    }
+    if let RunState::Recovering { since } = &state.run {
+        let still = crate::engine::recovery::still_breaching(state);
+        let grace = crate::engine::recovery::recovery_grace_ms(state);
+        let text = if still.is_empty() {
+            "recovering: every rule clear; confirming the service".to_string()
+        } else {
+            format!(
+                "recovering since {}: watching until every rule clears — still in breach: {} (past {} the hosts still upgraded are offered for rollback)",
+                crate::engine::describe::clock(*since),
+                still.join(", "),
+                crate::engine::describe::whole_seconds(grace)
+            )
+        };
+        out.push((Meaning::Warn, text));
     }
     if let RunState::RollingBack { scope } = &state.run
         && let Some((_, hosts)) = &state.rollback
