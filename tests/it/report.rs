@@ -92,7 +92,7 @@ fn golden_report_of_a_severe_fault_with_fleet_rollback() {
     // The story the engine told, in the report's words.
     assert!(
         md.main
-            .contains("**rolled back; 0 host(s) failed, 4 rolled back**"),
+            .contains("**rolled back, service recovered; 0 host(s) failed, 4 rolled back**"),
         "{}",
         md.main
     );

@@ -284,6 +284,11 @@ fn the_demo_fault_key_injects_a_scenario_that_the_gates_then_catch() {
     t.wait_for("the injection in the timeline", |s| {
         s.contains("DRILL: fault 5xx injected")
     });
+    // In the cockpit a person approves each wave: the canary starts on `a`.
+    t.wait_for("wave 1 waiting for approval", |s| {
+        s.contains("wave 1 waits for the commander's approval")
+    });
+    t.keys(&["a"]);
     // The canary answers 8% errors: a gate breaches after its `for` and the run pauses.
     let s = t.wait_up_to(120, "the run paused by a gate", |s| {
         header(s).contains("PAUSED")

@@ -325,6 +325,8 @@ pub fn write(state_dir: &Path, drill: Option<&str>) -> PathBuf {
     let now = d.now;
     d.rule(None, evidence(R5XX, now, &[0.09, 0.04, 0.011, 0.004], None));
     d.rule(None, evidence(RLAT, now, &[0.15, 0.13, 0.122], Some(0.12)));
+    // The recovery watch sees every rule clear: service_recovered ends the run.
+    d.settle();
     d.advance(60_000);
     d.intent(
         &cy,
