@@ -7,12 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 
 use super::DemoArgs;
-use std::sync::Arc;
-
 use crate::engine::PlanSnapshot;
 use crate::engine::event::{InjectTarget, Injection, PlannedFault};
 use crate::journal::Actor;
@@ -82,10 +81,7 @@ pub fn planned_fault(
         ),
         (None, _) => return Ok(None),
     };
-    let slug = scenario
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if scenario.is_empty() || !slug {
+    if !crate::runbook::is_scenario_name(&scenario) {
         anyhow::bail!(
             "--fault \"{scenario}\" is not a scenario name: use letters, digits, - and _ only (the simulator knows 5xx, latency, boot, slow-burn, one-bad-host)"
         );

@@ -53,9 +53,7 @@ pub fn decide(state: &State, now: Timestamp) -> Vec<EventKind> {
         }
     }
     for (key, rule) in &state.rules {
-        let acts = rule.state == RuleState::Breach
-            || (rule.state.is_blind() && no_data_policy(state, key) == NoData::Breach);
-        if acts
+        if rule_acts(state, key, rule)
             && !rule.reacted
             && let Some(ev) = &rule.evidence
         {
@@ -110,6 +108,13 @@ pub fn holding(state: &State) -> Option<Vec<String>> {
         .map(|(k, r)| format!("{k} ({})", r.state.as_str()))
         .collect();
     (!blind.is_empty()).then_some(blind)
+}
+
+/// True when a rule calls for action: in breach, or blind where its plan says blind is a
+/// breach (`no_data = "breach"`).
+pub fn rule_acts(state: &State, key: &str, rule: &super::state::RuleRec) -> bool {
+    rule.state == RuleState::Breach
+        || (rule.state.is_blind() && no_data_policy(state, key) == NoData::Breach)
 }
 
 /// The no-data policy of the rule behind `key` (`name` or `name@host`).

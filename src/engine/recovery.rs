@@ -5,11 +5,10 @@
 
 use super::decide::touched_in_fleet;
 use super::event::{EventKind, Scope};
-use super::evidence::RuleState;
 use super::state::{RunState, State};
 use super::steps::has;
 use crate::journal::Timestamp;
-use crate::runbook::{NoData, Role, StepName};
+use crate::runbook::{Role, StepName};
 
 /// How long after a rollback a breach may linger before ripcord offers to roll back the hosts
 /// that still run the new version: this many times the longest `for` of the plan's rules.
@@ -37,11 +36,7 @@ pub fn still_breaching(state: &State) -> Vec<String> {
     state
         .rules
         .iter()
-        .filter(|(key, r)| {
-            r.state == RuleState::Breach
-                || (r.state.is_blind()
-                    && super::decide::no_data_policy(state, key) == NoData::Breach)
-        })
+        .filter(|(key, r)| super::decide::rule_acts(state, key, r))
         .map(|(key, _)| key.clone())
         .collect()
 }
@@ -126,7 +121,7 @@ pub fn planned_injection(state: &State) -> Option<EventKind> {
     })
 }
 
-/// True while the run watches for recovery after a rollback.
+/// When the rollback completed, while the run watches for recovery after it.
 pub fn recovering(state: &State) -> Option<Timestamp> {
     match state.run {
         RunState::Recovering { since } => Some(since),

@@ -756,6 +756,15 @@ pub struct Drill {
     pub wave: usize,
 }
 
+/// Whether `name` can name a fault scenario: letters, digits, `-` and `_`, not empty (it
+/// reaches step environments and journal lines as it is).
+pub fn is_scenario_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// A checked runbook.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Runbook {

@@ -131,10 +131,7 @@ fn drill(
     let d = raw?.get_ref();
     let fault = d.fault.as_ref().and_then(|f| {
         let name = ctx.non_empty(f, "fault")?;
-        let ok = name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if ok {
+        if super::model::is_scenario_name(&name) {
             Some(name)
         } else {
             ctx.error(
