@@ -6,9 +6,11 @@
 
 pub mod decide;
 pub mod describe;
+pub mod drill;
 pub mod event;
 pub mod evidence;
 pub mod intent;
+pub mod operator;
 pub mod reaction;
 pub mod recovery;
 pub mod snapshot;
